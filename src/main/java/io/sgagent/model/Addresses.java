@@ -1,0 +1,120 @@
+package io.sgagent.model;
+
+import inet.ipaddr.AddressStringException;
+import inet.ipaddr.AddressStringParameters.RangeParameters;
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import inet.ipaddr.IPAddressStringParameters;
+import inet.ipaddr.MACAddressString;
+import inet.ipaddr.MACAddressStringParameters;
+import inet.ipaddr.mac.MACAddress;
+
+/**
+ * Every address, CIDR and MAC the agent accepts is parsed here, with the IPAddress library in a strict mode:
+ * only the textual forms iptables itself would print (dotted quad, RFC 5952 style IPv6, colon-separated MAC).
+ * Forms the kernel tools would read differently (inet_aton "10.1", leading zeros read as octal, ranges,
+ * wildcards, IPv6 zones, masks) are rejected rather than guessed at.
+ */
+public final class Addresses {
+    private static final IPAddressStringParameters STRICT = new IPAddressStringParameters.Builder()
+            .allowEmpty(false).allowAll(false).allowSingleSegment(false).allowMask(false).allowPrefixOnly(false)
+            .allowWildcardedSeparator(false).setRangeOptions(RangeParameters.NO_RANGE)
+            .getIPv4AddressParametersBuilder()
+            .allow_inet_aton(false).allowLeadingZeros(false).allowBinary(false)
+            .allowPrefixLengthLeadingZeros(false).allowPrefixesBeyondAddressSize(false)
+            .getParentBuilder()
+            .getIPv6AddressParametersBuilder()
+            .allowZone(false).allowBinary(false).allowPrefixesBeyondAddressSize(false)
+            .allowPrefixLengthLeadingZeros(false)
+            .getParentBuilder()
+            .toParams();
+
+    private static final MACAddressStringParameters MAC = new MACAddressStringParameters.Builder()
+            .allowEmpty(false).allowAll(false).allowSingleSegment(false).allowWildcardedSeparator(false)
+            .setRangeOptions(RangeParameters.NO_RANGE)
+            .toParams();
+
+    private Addresses() {
+    }
+
+    /** A single host address of the given family, without prefix length. Returned in canonical form. */
+    public static IPAddress host(String text, Family family) {
+        IPAddress address = parse(text);
+        if (address.getNetworkPrefixLength() != null) {
+            throw new IllegalArgumentException("'" + abbreviate(text) + "' is a network; a single address is expected");
+        }
+        if (familyOf(address) != family) {
+            throw new IllegalArgumentException("'" + abbreviate(text) + "' is not an " + label(family) + " address");
+        }
+        if (address.isMulticast() || address.isUnspecified() || address.isLoopback()
+                || (family == Family.IPV4 && address.toCanonicalString().equals("255.255.255.255"))) {
+            throw new IllegalArgumentException("'" + abbreviate(text) + "' cannot be a VM address");
+        }
+        return address;
+    }
+
+    /**
+     * A CIDR of either family. A bare address means a single host (/32 or /128). A CIDR with host bits set
+     * ("10.1.1.7/24") is rejected, not normalised: it usually means the caller confused a host and a network,
+     * and silently widening or narrowing a firewall rule is worse than a 400.
+     */
+    public static Cidr cidr(String text) {
+        IPAddress address = parse(text);
+        Integer prefix = address.getNetworkPrefixLength();
+        if (prefix == null) {
+            address = address.setPrefixLength(address.getBitCount(), false);
+        } else if (!address.isPrefixBlock()) {
+            throw new IllegalArgumentException("'" + abbreviate(text) + "' has host bits set; did you mean "
+                    + address.toPrefixBlock().toCanonicalString() + "?");
+        }
+        return new Cidr(address.toPrefixBlock());
+    }
+
+    /** A unicast MAC address in colon form, returned lower-case ("02:00:00:00:00:07"). */
+    public static String mac(String text) {
+        if (text == null || !text.matches("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")) {
+            throw new IllegalArgumentException("'" + abbreviate(String.valueOf(text))
+                    + "' is not a MAC address like 02:00:00:00:00:07");
+        }
+        MACAddress mac = new MACAddressString(text, MAC).getAddress();
+        if (mac == null || mac.isMulticast() || mac.isZero()) {
+            throw new IllegalArgumentException("'" + text + "' is not a unicast MAC address");
+        }
+        return mac.toColonDelimitedString().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The EUI-64 link-local IPv6 address the kernel derives from this MAC (addr_gen_mode eui64). */
+    public static IPAddress linkLocal(String mac) {
+        return new MACAddressString(mac, MAC).getAddress().toLinkLocalIPv6().withoutPrefixLength();
+    }
+
+    public static Family familyOf(IPAddress address) {
+        return address.isIPv4() ? Family.IPV4 : Family.IPV6;
+    }
+
+    private static IPAddress parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("an address is required");
+        }
+        if (text.length() > 64) {
+            throw new IllegalArgumentException("'" + abbreviate(text) + "' is not an IP address or CIDR");
+        }
+        try {
+            IPAddress address = new IPAddressString(text.trim(), STRICT).toAddress();
+            if (address.isIPv6() && address.toIPv6().isIPv4Mapped()) {
+                throw new IllegalArgumentException("'" + text + "' is an IPv4-mapped IPv6 address; write the IPv4 form");
+            }
+            return address;
+        } catch (AddressStringException e) {
+            throw new IllegalArgumentException("'" + abbreviate(text) + "' is not an IP address or CIDR");
+        }
+    }
+
+    private static String label(Family family) {
+        return family == Family.IPV4 ? "IPv4" : "IPv6";
+    }
+
+    private static String abbreviate(String s) {
+        return Protocol.abbreviate(s);
+    }
+}

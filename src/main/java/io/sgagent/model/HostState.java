@@ -1,0 +1,57 @@
+package io.sgagent.model;
+
+import inet.ipaddr.IPAddress;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The desired state of every VM on this host, keyed and ordered by name (ordering makes compiler output
+ * deterministic). Enforces the host-wide invariant that no two VMs share a device or an address.
+ */
+public record HostState(SortedMap<String, Vm> vms) {
+    public static final HostState EMPTY = new HostState(new TreeMap<>());
+
+    public HostState {
+        vms = Collections.unmodifiableSortedMap(new TreeMap<>(vms));
+        Map<String, String> deviceOwner = new HashMap<>();
+        Map<IPAddress, String> addressOwner = new HashMap<>();
+        for (Vm vm : vms.values()) {
+            for (Nic nic : vm.nics()) {
+                String other = deviceOwner.putIfAbsent(nic.device(), vm.name());
+                if (other != null) {
+                    throw new HostConflictException("device " + nic.device() + " already belongs to VM " + other);
+                }
+                for (Family family : Family.values()) {
+                    for (IPAddress address : nic.addresses(family)) {
+                        String owner = addressOwner.putIfAbsent(address, vm.name());
+                        if (owner != null) {
+                            throw new HostConflictException("address " + address + " already belongs to VM " + owner);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public HostState with(Vm vm) {
+        TreeMap<String, Vm> next = new TreeMap<>(vms);
+        next.put(vm.name(), vm);
+        return new HostState(next);
+    }
+
+    public HostState without(String name) {
+        TreeMap<String, Vm> next = new TreeMap<>(vms);
+        next.remove(name);
+        return new HostState(next);
+    }
+
+    /** Two VMs on one host claim the same device or address. */
+    public static final class HostConflictException extends RuntimeException {
+        public HostConflictException(String message) {
+            super(message);
+        }
+    }
+}

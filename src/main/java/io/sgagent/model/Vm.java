@@ -1,0 +1,66 @@
+package io.sgagent.model;
+
+import inet.ipaddr.IPAddress;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The desired security-group state of one VM. Immutable; equality is content equality, which is what the
+ * "same seq, same content" rule of B10 compares ({@code seq} itself excluded, see {@link #sameContent}).
+ */
+public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> ingress, List<SgRule> egress) {
+    public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]*";
+    public static final int NAME_MAX = 64;
+
+    public Vm {
+        Objects.requireNonNull(name, "name");
+        if (name.length() > NAME_MAX || !name.matches(NAME_PATTERN)) {
+            throw new IllegalArgumentException("name must match " + NAME_PATTERN + " and be at most " + NAME_MAX
+                    + " characters");
+        }
+        if (seq < 0) {
+            throw new IllegalArgumentException("seq must be >= 0");
+        }
+        nics = List.copyOf(nics);
+        ingress = List.copyOf(ingress);
+        egress = List.copyOf(egress);
+        if (nics.isEmpty()) {
+            throw new IllegalArgumentException("a VM needs at least one NIC");
+        }
+        Set<String> devices = new HashSet<>();
+        Set<IPAddress> addresses = new HashSet<>();
+        for (Nic nic : nics) {
+            if (!devices.add(nic.device())) {
+                throw new IllegalArgumentException("device " + nic.device() + " appears twice");
+            }
+            for (Family family : Family.values()) {
+                for (IPAddress address : nic.addresses(family)) {
+                    if (!addresses.add(address)) {
+                        throw new IllegalArgumentException("address " + address + " appears twice");
+                    }
+                }
+            }
+        }
+    }
+
+    public List<SgRule> rules(Direction direction) {
+        return direction == Direction.INGRESS ? ingress : egress;
+    }
+
+    /** All addresses of this family over all NICs (IPv6 includes each NIC's link-local address). */
+    public List<IPAddress> ownAddresses(Family family) {
+        return nics.stream().flatMap(n -> n.ownAddresses(family).stream()).distinct().toList();
+    }
+
+    /** Content equality ignoring seq. */
+    public boolean sameContent(Vm other) {
+        return other != null && name.equals(other.name) && Objects.equals(vmId, other.vmId)
+                && nics.equals(other.nics) && ingress.equals(other.ingress) && egress.equals(other.egress);
+    }
+
+    public Vm withSeq(long newSeq) {
+        return new Vm(name, vmId, newSeq, nics, ingress, egress);
+    }
+}

@@ -1,0 +1,14 @@
+package io.sgagent.reconcile;
+
+/** The expected outcomes of deleting one VM. */
+public sealed interface DeleteOutcome {
+    record Deleted() implements DeleteOutcome {
+    }
+
+    record NotFound() implements DeleteOutcome {
+    }
+
+    /** The kernel refused; the VM's rules stay in force and it stays stored: 503. */
+    record Failed(String message) implements DeleteOutcome {
+    }
+}
