@@ -21,11 +21,9 @@ public final class Addresses {
             .allowWildcardedSeparator(false).setRangeOptions(RangeParameters.NO_RANGE)
             .getIPv4AddressParametersBuilder()
             .allow_inet_aton(false).allowLeadingZeros(false).allowBinary(false)
-            .allowPrefixLengthLeadingZeros(false).allowPrefixesBeyondAddressSize(false)
             .getParentBuilder()
             .getIPv6AddressParametersBuilder()
             .allowZone(false).allowBinary(false).allowPrefixesBeyondAddressSize(false)
-            .allowPrefixLengthLeadingZeros(false)
             .getParentBuilder()
             .toParams();
 

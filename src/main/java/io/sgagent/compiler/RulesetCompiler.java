@@ -1,0 +1,149 @@
+package io.sgagent.compiler;
+
+import inet.ipaddr.IPAddress;
+import io.sgagent.model.Family;
+import io.sgagent.model.HostState;
+import io.sgagent.model.Nic;
+import io.sgagent.model.Vm;
+import io.sgagent.ruleset.Action;
+import io.sgagent.ruleset.Chain;
+import io.sgagent.ruleset.FamilyRuleset;
+import io.sgagent.ruleset.HookJump;
+import io.sgagent.ruleset.IpFamily;
+import io.sgagent.ruleset.IpSet;
+import io.sgagent.ruleset.Rule;
+import io.sgagent.ruleset.Ruleset;
+import io.sgagent.ruleset.TableRules;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Compiles the desired state of every VM on the host into the complete {@link Ruleset}. Pure and
+ * deterministic: the same host state always gives the same ruleset (VMs in name order, NICs and rules in
+ * request order). See docs/ruleset.md for the chain layout and packet walks.
+ */
+public final class RulesetCompiler {
+
+    public Ruleset compile(HostState host) {
+        checkUniqueChainNames(host);
+        List<IpSet> sets = new ArrayList<>();
+        for (Family family : Family.values()) {
+            TreeSet<String> untracked = new TreeSet<>();
+            TreeSet<String> tracked = new TreeSet<>();
+            for (Vm vm : host.vms().values()) {
+                TreeSet<String> target = NotrackPolicy.untracked(vm, family) ? untracked : tracked;
+                for (IPAddress address : vm.ownAddresses(family)) {
+                    target.add(address.toCanonicalString());
+                }
+            }
+            sets.add(new IpSet(ChainNames.notrackSet(family), "hash:ip", ipFamily(family), untracked));
+            sets.add(new IpSet(ChainNames.trackedSet(family), "hash:ip", ipFamily(family), tracked));
+        }
+        return new Ruleset(ChainNames.PREFIX, family(host, Family.IPV4), family(host, Family.IPV6), bridge(host),
+                sets);
+    }
+
+    public static IpFamily ipFamily(Family family) {
+        return family == Family.IPV4 ? IpFamily.IPV4 : IpFamily.IPV6;
+    }
+
+    private FamilyRuleset family(HostState host, Family family) {
+        return new FamilyRuleset(ipFamily(family), List.of(raw(host, family), filter(host, family)));
+    }
+
+    private TableRules raw(HostState host, Family family) {
+        List<Chain> chains = new ArrayList<>();
+        List<Rule> prerouting = new ArrayList<>();
+        for (Vm vm : host.vms().values()) {
+            for (Nic nic : vm.nics()) {
+                Chain antiSpoof = AntiSpoofChains.ip(nic, family);
+                // physdev-in without --physdev-is-bridged: the check also covers frames addressed to the host.
+                prerouting.add(Rule.of("-m physdev --physdev-in " + nic.device(), new Action.Jump(antiSpoof.name())));
+                chains.add(antiSpoof);
+            }
+        }
+        String notrackSet = ChainNames.notrackSet(family);
+        Action decide = new Action.Jump(ChainNames.NOTRACK);
+        prerouting.add(Rule.of(Matches.setMatch(notrackSet, "src"), decide));
+        prerouting.add(Rule.of(Matches.setMatch(notrackSet, "dst"), decide));
+
+        // Reached only by packets from or to an untracked VM. Everything that involves a tracked VM of this
+        // host or the hypervisor itself keeps conntrack, so notrack never changes what they see (B5).
+        String trackedSet = ChainNames.trackedSet(family);
+        List<Rule> notrack = new ArrayList<>();
+        notrack.add(Rule.of(Matches.setMatch(trackedSet, "src"), Action.RETURN));
+        notrack.add(Rule.of(Matches.setMatch(trackedSet, "dst"), Action.RETURN));
+        notrack.add(Rule.of("-m addrtype --src-type LOCAL", Action.RETURN));
+        notrack.add(Rule.of("-m addrtype --dst-type LOCAL", Action.RETURN));
+        if (family == Family.IPV4) {
+            notrack.add(Rule.of("-m addrtype --dst-type BROADCAST", Action.RETURN));
+        }
+        notrack.add(Rule.always(Action.NOTRACK));
+
+        List<Chain> all = new ArrayList<>();
+        all.add(new Chain(ChainNames.PREROUTING, prerouting));
+        all.add(new Chain(ChainNames.NOTRACK, notrack));
+        all.addAll(chains);
+        return new TableRules("raw", all, List.of(new HookJump("PREROUTING", ChainNames.PREROUTING)));
+    }
+
+    private TableRules filter(HostState host, Family family) {
+        List<Rule> forward = new ArrayList<>();
+        List<Rule> toVm = new ArrayList<>();
+        List<Chain> vmChains = new ArrayList<>();
+        for (Vm vm : host.vms().values()) {
+            Chain ingress = FilterChains.ingress(vm, family);
+            Chain egress = FilterChains.egress(vm, family);
+            for (Nic nic : vm.nics()) {
+                forward.add(Rule.of(Matches.physdevIn(nic.device()), new Action.Goto(egress.name())));
+                toVm.add(Rule.of(Matches.physdevOut(nic.device()), new Action.Goto(ingress.name())));
+            }
+            vmChains.add(ingress);
+            vmChains.add(egress);
+        }
+        // Packets from outside towards a VM. Anything else falls off the end of sga-FORWARD back into
+        // FORWARD, untouched: traffic not involving our VMs is not ours to judge (B8).
+        forward.add(Rule.always(new Action.Jump(ChainNames.TO_VM)));
+        // A packet its sender's egress allowed still needs the receiver's ingress if the receiver is a VM of
+        // this host (B4); otherwise it leaves via the uplink and is accepted.
+        List<Rule> egressOk = List.of(Rule.always(new Action.Jump(ChainNames.TO_VM)), Rule.always(Action.ACCEPT));
+
+        List<Chain> all = new ArrayList<>();
+        all.add(new Chain(ChainNames.FORWARD, forward));
+        all.add(new Chain(ChainNames.TO_VM, toVm));
+        all.add(new Chain(ChainNames.EGRESS_OK, egressOk));
+        all.addAll(vmChains);
+        return new TableRules("filter", all, List.of(new HookJump("FORWARD", ChainNames.FORWARD)));
+    }
+
+    private FamilyRuleset bridge(HostState host) {
+        List<Rule> prerouting = new ArrayList<>();
+        List<Chain> chains = new ArrayList<>();
+        for (Vm vm : host.vms().values()) {
+            for (Nic nic : vm.nics()) {
+                Chain chain = AntiSpoofChains.bridge(nic);
+                prerouting.add(Rule.of("-i " + nic.device(), new Action.Jump(chain.name())));
+                chains.add(chain);
+            }
+        }
+        List<Chain> all = new ArrayList<>();
+        all.add(new Chain(ChainNames.PREROUTING, prerouting));
+        all.addAll(chains);
+        return new FamilyRuleset(IpFamily.BRIDGE,
+                List.of(new TableRules("nat", all, List.of(new HookJump("PREROUTING", ChainNames.PREROUTING)))));
+    }
+
+    private static void checkUniqueChainNames(HostState host) {
+        Map<String, String> owner = new HashMap<>();
+        for (Vm vm : host.vms().values()) {
+            String previous = owner.putIfAbsent(ChainNames.ingress(vm.name()), vm.name());
+            if (previous != null) {
+                throw new IllegalStateException("VMs " + previous + " and " + vm.name() + " map to the same chain "
+                        + ChainNames.ingress(vm.name()));
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.sgagent.config;
+
+import io.sgagent.compiler.RulesetCompiler;
+import io.sgagent.netfilter.ConntrackClient;
+import io.sgagent.netfilter.KernelApplyException;
+import io.sgagent.netfilter.NetfilterExecutor;
+import io.sgagent.netfilter.ProcessRunner;
+import io.sgagent.reconcile.HostReconciler;
+import io.sgagent.state.DesiredStateStore;
+import io.sgagent.state.InMemoryStateStore;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Explicit wiring of the plain-Java core: nothing below {@code api} knows Spring. */
+@Configuration(proxyBeanMethods = false)
+public class AgentConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(AgentConfiguration.class);
+
+    @Bean
+    ProcessRunner processRunner(SgAgentProperties properties) {
+        return new ProcessRunner(properties.netfilter().netns(), properties.netfilter().commandTimeout());
+    }
+
+    @Bean
+    NetfilterExecutor netfilterExecutor(ProcessRunner runner, SgAgentProperties properties) {
+        return new NetfilterExecutor(runner, properties.netfilter().xtablesWait());
+    }
+
+    @Bean
+    ConntrackClient conntrackClient(ProcessRunner runner) {
+        return new ConntrackClient(runner);
+    }
+
+    @Bean
+    DesiredStateStore desiredStateStore() {
+        return new InMemoryStateStore();
+    }
+
+    @Bean
+    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, DesiredStateStore store) {
+        return new HostReconciler(new RulesetCompiler(), executor, conntrack, store, Clock.systemUTC());
+    }
+
+    /** Programs the stored state before the agent takes requests (an empty store installs the base chains). */
+    @Bean
+    ApplicationRunner adoptStoredState(HostReconciler reconciler, SgAgentProperties properties) {
+        return args -> {
+            String where = properties.netfilter().netns().isBlank() ? "this network namespace"
+                    : "network namespace " + properties.netfilter().netns();
+            try {
+                reconciler.start();
+                log.info("sg-agent programs {}", where);
+            } catch (KernelApplyException e) {
+                log.error("sg-agent cannot program {}: {}", where, e.getMessage());
+            }
+        };
+    }
+}

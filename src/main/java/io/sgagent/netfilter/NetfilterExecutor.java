@@ -1,0 +1,158 @@
+package io.sgagent.netfilter;
+
+import io.sgagent.ruleset.FamilyRuleset;
+import io.sgagent.ruleset.IpFamily;
+import io.sgagent.ruleset.IpsetRenderer;
+import io.sgagent.ruleset.KernelTable;
+import io.sgagent.ruleset.RestoreRenderer;
+import io.sgagent.ruleset.Ruleset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a {@link Ruleset} to the kernel: one {@code ipset restore}, then one {@code *-restore --noflush}
+ * transaction per family (IPv4, IPv6, bridge). Order matters: sets are created before the rules that
+ * reference them (a rule naming a missing set is refused by the kernel).
+ *
+ * <p>Each family's transaction is atomic. If a later one fails, the families already written are put back
+ * to the last ruleset that applied cleanly, so a failed apply leaves the previous rules in force (B9).
+ *
+ * <p>Not thread-safe by design: the single writer in {@code reconcile} is its only caller for writes. The
+ * read methods only run read-only tools and may be called from any thread.
+ */
+public class NetfilterExecutor {
+    private static final Logger log = LoggerFactory.getLogger(NetfilterExecutor.class);
+    private static final List<String> BRIDGE_NF_SYSCTLS = List.of(
+            "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables");
+
+    private final ProcessRunner runner;
+    private final int xtablesWait;
+    private Ruleset lastApplied;
+    private long restoreLines;
+
+    public NetfilterExecutor(ProcessRunner runner, int xtablesWait) {
+        this.runner = runner;
+        this.xtablesWait = xtablesWait;
+    }
+
+    public ProcessRunner runner() {
+        return runner;
+    }
+
+    /** Total restore lines written since start; a measure of how much kernel work applies cost. */
+    public long restoreLines() {
+        return restoreLines;
+    }
+
+    public void apply(Ruleset desired) throws KernelApplyException {
+        ensureBridgeNetfilter();
+        List<IpFamily> written = new ArrayList<>();
+        try {
+            applySets(desired);
+            for (FamilyRuleset family : desired.families()) {
+                applyFamily(desired.prefix(), family);
+                written.add(family.family());
+            }
+            lastApplied = desired;
+        } catch (KernelApplyException e) {
+            rollback(written);
+            throw e;
+        }
+    }
+
+    /** Deletes conntrack entries to or from each address (B6/B7). "Nothing to delete" is not an error. */
+    public void flushConntrack(Collection<String> addresses) {
+        for (String address : addresses) {
+            String family = address.contains(":") ? "ipv6" : "ipv4";
+            for (String flag : List.of("-s", "-d")) {
+                ProcessResult result = runner.run(List.of("conntrack", "-D", "-f", family, flag, address), null);
+                if (!result.ok() && !result.stderr().contains("0 flow entries")) {
+                    log.warn("conntrack flush failed: {}", result.describe());
+                }
+            }
+        }
+    }
+
+    /** Our objects as the kernel holds them now, per table, for one family. */
+    public Map<String, KernelTable> read(IpFamily family, String prefix) throws KernelApplyException {
+        ProcessResult save = runner.run(List.of(family.saveTool()), null);
+        if (!save.ok()) {
+            throw new KernelApplyException(save.describe());
+        }
+        return SaveParser.parse(save.stdout(), prefix);
+    }
+
+    /** Members of our sets as the kernel holds them; a set missing from the map does not exist. */
+    public Map<String, Set<String>> readSets(String prefix) throws KernelApplyException {
+        ProcessResult save = runner.run(List.of("ipset", "save"), null);
+        if (!save.ok()) {
+            throw new KernelApplyException(save.describe());
+        }
+        return SaveParser.parseIpsets(save.stdout(), prefix);
+    }
+
+    private void applySets(Ruleset desired) throws KernelApplyException {
+        String script = IpsetRenderer.render(desired.sets(), readSets(desired.prefix()));
+        if (!script.isEmpty()) {
+            run(List.of("ipset", "restore"), script);
+        }
+    }
+
+    private void applyFamily(String prefix, FamilyRuleset family) throws KernelApplyException {
+        String payload = RestoreRenderer.render(family, read(family.family(), prefix));
+        run(restoreCommand(family.family()), payload);
+    }
+
+    private List<String> restoreCommand(IpFamily family) {
+        if (family == IpFamily.BRIDGE) {
+            return List.of(family.restoreTool(), "--noflush");
+        }
+        return List.of(family.restoreTool(), "-w", Integer.toString(xtablesWait), "--noflush");
+    }
+
+    private void run(List<String> argv, String stdin) throws KernelApplyException {
+        restoreLines += stdin.chars().filter(c -> c == '\n').count();
+        ProcessResult result = runner.run(argv, stdin);
+        if (!result.ok()) {
+            throw new KernelApplyException(result.describe());
+        }
+    }
+
+    private void rollback(List<IpFamily> written) {
+        if (lastApplied == null) {
+            return;
+        }
+        try {
+            applySets(lastApplied);
+            for (FamilyRuleset family : lastApplied.families()) {
+                if (written.contains(family.family())) {
+                    applyFamily(lastApplied.prefix(), family);
+                }
+            }
+            log.warn("apply failed; restored the previous rules of {} and the previous sets", written);
+        } catch (KernelApplyException e) {
+            log.error("apply failed and restoring the previous rules failed too: {}", e.getMessage());
+        }
+    }
+
+    /** Bridged packets reach iptables only with these on (B8); they are per network namespace. */
+    private void ensureBridgeNetfilter() throws KernelApplyException {
+        for (String key : BRIDGE_NF_SYSCTLS) {
+            ProcessResult current = runner.run(List.of("sysctl", "-n", key), null);
+            if (current.ok() && current.stdout().strip().equals("1")) {
+                continue;
+            }
+            ProcessResult set = runner.run(List.of("sysctl", "-q", "-w", key + "=1"), null);
+            if (!set.ok()) {
+                throw new KernelApplyException("cannot enable " + key + " (is br_netfilter available?): "
+                        + set.describe());
+            }
+            log.info("set {}=1", key);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.sgagent.netfilter;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The only place in the agent that starts processes. Commands are argv lists, never shell strings, so no
+ * VM name, address or rule text can ever be interpreted by a shell. Every call has a timeout; stdin, stdout
+ * and stderr go through temporary files so a chatty tool can never block on a full pipe and no reader
+ * threads are needed.
+ *
+ * <p>When a network namespace is configured, every command is prefixed with {@code ip netns exec <ns>}: the
+ * agent process stays where it is and only the tools run inside the managed namespace.
+ *
+ * <p>Thread-safe: it holds no mutable state.
+ */
+public class ProcessRunner {
+    private final String netns;
+    private final Duration timeout;
+
+    public ProcessRunner(String netns, Duration timeout) {
+        this.netns = netns == null ? "" : netns.strip();
+        this.timeout = timeout;
+    }
+
+    public String netns() {
+        return netns;
+    }
+
+    /** Runs {@code argv} in the managed namespace, feeding {@code stdin} (may be null). Never throws for exit codes. */
+    public ProcessResult run(List<String> argv, String stdin) {
+        List<String> command = new ArrayList<>();
+        if (!netns.isEmpty()) {
+            command.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        command.addAll(argv);
+        return runRaw(command, stdin, timeout);
+    }
+
+    /** Runs {@code argv} in the agent's own namespace (used for namespace management itself). */
+    public ProcessResult runHere(List<String> argv, String stdin) {
+        return runRaw(argv, stdin, timeout);
+    }
+
+    static ProcessResult runRaw(List<String> command, String stdin, Duration timeout) {
+        Path in = null;
+        Path out = null;
+        Path err = null;
+        try {
+            out = Files.createTempFile("sgagent-out", ".txt");
+            err = Files.createTempFile("sgagent-err", ".txt");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            if (stdin != null) {
+                in = Files.createTempFile("sgagent-in", ".txt");
+                Files.writeString(in, stdin, StandardCharsets.UTF_8);
+                builder.redirectInput(in.toFile());
+            } else {
+                builder.redirectInput(new File("/dev/null"));
+            }
+            Process process = builder.start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+                return new ProcessResult(command, 124, read(out), "timed out after " + timeout.toSeconds() + "s. "
+                        + read(err));
+            }
+            return new ProcessResult(command, process.exitValue(), read(out), read(err));
+        } catch (IOException e) {
+            return new ProcessResult(command, 127, "", "cannot run " + command.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ProcessResult(command, 130, "", "interrupted");
+        } finally {
+            delete(in);
+            delete(out);
+            delete(err);
+        }
+    }
+
+    private static String read(Path path) throws IOException {
+        return Files.readString(path, StandardCharsets.UTF_8);
+    }
+
+    private static void delete(Path path) {
+        if (path != null) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // a leftover temp file is harmless
+            }
+        }
+    }
+}

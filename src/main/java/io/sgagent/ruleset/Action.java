@@ -1,0 +1,38 @@
+package io.sgagent.ruleset;
+
+/** What a rule does with a matching packet; rendered as the {@code -j}/{@code -g} part of a rule. */
+public sealed interface Action {
+    Action ACCEPT = new Verdict("ACCEPT");
+    Action DROP = new Verdict("DROP");
+    Action RETURN = new Verdict("RETURN");
+    Action NOTRACK = new Verdict("CT --notrack");
+
+    String render();
+
+    /** A built-in target. */
+    record Verdict(String target) implements Action {
+        @Override
+        public String render() {
+            return "-j " + target;
+        }
+    }
+
+    /** Jump to a chain and come back on RETURN or its end. */
+    record Jump(String chain) implements Action {
+        @Override
+        public String render() {
+            return "-j " + chain;
+        }
+    }
+
+    /**
+     * Go to a chain without coming back: its end returns to our caller's caller. Used where the called chain
+     * always decides (ACCEPT/DROP) or where falling off it must not resume the dispatch chain.
+     */
+    record Goto(String chain) implements Action {
+        @Override
+        public String render() {
+            return "-g " + chain;
+        }
+    }
+}

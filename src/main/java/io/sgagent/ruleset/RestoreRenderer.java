@@ -1,0 +1,100 @@
+package io.sgagent.ruleset;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Renders a {@link FamilyRuleset} as one {@code *-restore --noflush} transaction.
+ *
+ * <p>The transaction declares every chain we want (declaring an existing chain flushes it), fills it, fixes our
+ * jump in each built-in chain, then flushes and deletes our chains that are no longer wanted. The kernel
+ * applies the whole text or nothing, so no packet ever sees a half-written or empty VM chain (B9). Chains
+ * and rules that are not ours are never named, so they are never touched (B8).
+ */
+public final class RestoreRenderer {
+    private RestoreRenderer() {
+    }
+
+    /** The transaction for a kernel that holds none of our objects (used by golden files and the API view). */
+    public static String render(FamilyRuleset ruleset) {
+        return render(ruleset, ruleset.tables().stream()
+                .collect(Collectors.toMap(TableRules::table, t -> KernelTable.empty(t.table()))));
+    }
+
+    public static String render(FamilyRuleset ruleset, Map<String, KernelTable> current) {
+        StringBuilder out = new StringBuilder();
+        boolean bridge = ruleset.family() == IpFamily.BRIDGE;
+        for (TableRules table : ruleset.tables()) {
+            KernelTable kernel = current.getOrDefault(table.table(), KernelTable.empty(table.table()));
+            Set<String> wanted = table.chains().stream().map(Chain::name).collect(Collectors.toSet());
+            Set<String> obsolete = new TreeSet<>(kernel.ownChains());
+            obsolete.removeAll(wanted);
+
+            out.append('*').append(table.table()).append('\n');
+            for (Chain chain : table.chains()) {
+                out.append(declaration(chain.name(), bridge)).append('\n');
+            }
+            for (String chain : obsolete) {
+                out.append(declaration(chain, bridge)).append('\n');
+            }
+            for (Chain chain : table.chains()) {
+                appendRules(out, chain);
+            }
+            for (HookJump hook : table.hooks()) {
+                if (!kernel.hookInPlace(hook)) {
+                    int copies = kernel.hookJumpPositions().getOrDefault(hook.builtinChain(), List.of()).size();
+                    for (int i = 0; i < copies; i++) {
+                        out.append("-D ").append(hook.builtinChain()).append(' ').append(hook.rule()).append('\n');
+                    }
+                    out.append("-I ").append(hook.builtinChain()).append(" 1 ").append(hook.rule()).append('\n');
+                }
+            }
+            for (String chain : obsolete) {
+                out.append("-X ").append(chain).append('\n');
+            }
+            out.append("COMMIT\n");
+        }
+        return out.toString();
+    }
+
+    /** Chains in save syntax, without hooks or deletions: what {@code iptables-save} would list of them. */
+    public static String renderChains(String table, List<Chain> chains, List<String> extraRules, boolean bridge) {
+        StringBuilder out = new StringBuilder();
+        out.append('*').append(table).append('\n');
+        for (Chain chain : chains) {
+            out.append(declaration(chain.name(), bridge)).append('\n');
+        }
+        for (String rule : extraRules) {
+            out.append(rule).append('\n');
+        }
+        for (Chain chain : chains) {
+            appendRules(out, chain);
+        }
+        out.append("COMMIT\n");
+        return out.toString();
+    }
+
+    /** "-A chain rule" lines of one chain, as the kernel lists them. */
+    public static List<String> ruleLines(Chain chain) {
+        return chain.rules().stream().map(rule -> "-A " + chain.name() + " " + rule.render()).toList();
+    }
+
+    private static void appendRules(StringBuilder out, Chain chain) {
+        for (String line : ruleLines(chain)) {
+            out.append(line).append('\n');
+        }
+    }
+
+    private static String declaration(String chain, boolean bridge) {
+        // ebtables user chains carry a policy; RETURN makes falling off the end continue in the caller.
+        return bridge ? ":" + chain + " RETURN" : ":" + chain + " - [0:0]";
+    }
+
+    static <T> Map<String, T> byName(List<T> items, Function<T, String> name) {
+        return items.stream().collect(Collectors.toMap(name, Function.identity()));
+    }
+}
