@@ -28,6 +28,10 @@ final class SaveParser {
         for (String raw : save.split("\n")) {
             String line = raw.strip();
             if (line.startsWith("*")) {
+                if (table != null) {
+                    // ebtables-save ends a table without COMMIT
+                    tables.put(table, new KernelTable(table, own, hooks, rules));
+                }
                 table = line.substring(1);
                 own = new HashSet<>();
                 hooks = new HashMap<>();
@@ -55,6 +59,9 @@ final class SaveParser {
                     }
                 }
             }
+        }
+        if (table != null) {
+            tables.put(table, new KernelTable(table, own, hooks, rules));
         }
         return tables;
     }
