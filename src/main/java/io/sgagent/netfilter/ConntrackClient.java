@@ -3,7 +3,13 @@ package io.sgagent.netfilter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.sgagent.ruleset.ConntrackEntry;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,6 +20,7 @@ import java.util.TreeMap;
  * <p>Thread-safe: stateless; each call runs read-only tools.
  */
 public class ConntrackClient {
+    private static final Logger log = LoggerFactory.getLogger(ConntrackClient.class);
     /** Statistics exported as counters; the others are always 0 on current kernels or not pressure signals. */
     public static final List<String> STATS = List.of("insert_failed", "drop", "early_drop", "invalid",
             "search_restart", "clash_resolve", "chaintoolong");
@@ -25,6 +32,57 @@ public class ConntrackClient {
     }
 
     public record Figures(long entries, long limit, Map<String, Long> stats) {
+    }
+
+    /** Entries whose original source or destination is {@code address} (filtered by the tool, not by us). */
+    public List<ConntrackEntry> entriesOf(String address) {
+        String family = address.contains(":") ? "ipv6" : "ipv4";
+        Set<ConntrackEntry> entries = new LinkedHashSet<>();
+        for (String flag : List.of("-s", "-d")) {
+            ProcessResult result = runner.run(List.of("conntrack", "-L", "-f", family, flag, address), null);
+            for (String line : result.stdout().split("\n")) {
+                ConntrackEntry entry = ConntrackEntry.parse(line);
+                if (entry != null) {
+                    entries.add(entry);
+                }
+            }
+        }
+        return new ArrayList<>(entries);
+    }
+
+    /** Deletes exactly one flow, by its original tuple. */
+    public void delete(ConntrackEntry entry) {
+        List<String> argv = new ArrayList<>(List.of("conntrack", "-D", "-f", entry.ipv6() ? "ipv6" : "ipv4",
+                "-s", entry.source(), "-d", entry.destination()));
+        switch (entry.protocol()) {
+            case 6, 17 -> {
+                argv.addAll(List.of("-p", entry.protocol() == 6 ? "tcp" : "udp"));
+                if (entry.sourcePort() >= 0) {
+                    argv.addAll(List.of("--sport", Integer.toString(entry.sourcePort())));
+                }
+                if (entry.destinationPort() >= 0) {
+                    argv.addAll(List.of("--dport", Integer.toString(entry.destinationPort())));
+                }
+            }
+            case 1, 58 -> {
+                String prefix = entry.protocol() == 1 ? "--icmp" : "--icmpv6";
+                argv.addAll(List.of("-p", entry.protocol() == 1 ? "icmp" : "icmpv6"));
+                if (entry.icmpType() >= 0) {
+                    argv.addAll(List.of(prefix + "-type", Integer.toString(entry.icmpType())));
+                }
+                if (entry.icmpCode() >= 0) {
+                    argv.addAll(List.of(prefix + "-code", Integer.toString(entry.icmpCode())));
+                }
+                if (entry.icmpId() >= 0) {
+                    argv.addAll(List.of(prefix + "-id", Integer.toString(entry.icmpId())));
+                }
+            }
+            default -> argv.addAll(List.of("-p", Integer.toString(entry.protocol())));
+        }
+        ProcessResult result = runner.run(argv, null);
+        if (!result.ok() && !result.stderr().contains("0 flow entries")) {
+            log.warn("cannot delete conntrack entry {}: {}", entry, result.describe());
+        }
     }
 
     public Figures read() {

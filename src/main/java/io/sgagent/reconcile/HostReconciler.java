@@ -2,6 +2,8 @@ package io.sgagent.reconcile;
 
 import inet.ipaddr.IPAddress;
 import io.sgagent.compiler.ChainNames;
+import io.sgagent.compiler.FlowPolicy;
+import io.sgagent.ruleset.ConntrackEntry;
 import io.sgagent.compiler.NotrackPolicy;
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.compiler.VmRulesetView;
@@ -136,6 +138,7 @@ public class HostReconciler implements SecurityGroupService {
             }
             if (previous != null) {
                 executor.flushConntrack(removedAddresses(previous, vm));
+                cutFlowsNoLongerAllowed(vm);
             }
             VmStatus status = status(vm, clock.instant());
             Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
@@ -233,6 +236,12 @@ public class HostReconciler implements SecurityGroupService {
                 }
             }
             executor.flushConntrack(flush);
+            for (Vm vm : desired.vms().values()) {
+                Vm previous = current.host().vms().get(vm.name());
+                if (previous != null && !previous.sameContent(vm)) {
+                    cutFlowsNoLongerAllowed(vm);
+                }
+            }
             Instant now = clock.instant();
             Map<String, VmStatus> statuses = new HashMap<>();
             List<VmStatus> result = new ArrayList<>();
@@ -283,6 +292,25 @@ public class HostReconciler implements SecurityGroupService {
         }
         double usage = figures.limit() > 0 ? (double) figures.entries() / figures.limit() : 0.0;
         return new ConntrackReport(figures.entries(), figures.limit(), usage, setSizes, figures.stats());
+    }
+
+    /**
+     * B6: after rules changed, delete the conntrack entries of this VM's flows that its new rules no longer
+     * allow; otherwise they would keep passing as ESTABLISHED for days. Only this VM's entries are listed.
+     */
+    private void cutFlowsNoLongerAllowed(Vm vm) {
+        int cut = 0;
+        for (String address : addresses(vm)) {
+            for (ConntrackEntry entry : conntrack.entriesOf(address)) {
+                if (!FlowPolicy.stillAllowed(vm, entry)) {
+                    conntrack.delete(entry);
+                    cut++;
+                }
+            }
+        }
+        if (cut > 0) {
+            log.info("deleted {} conntrack entries of VM {} that its new rules no longer allow", cut, vm.name());
+        }
     }
 
     private VmStatus status(Vm vm, Instant appliedAt) {

@@ -1,0 +1,201 @@
+package io.sgagent.api;
+
+import io.sgagent.model.HostState;
+import io.sgagent.model.InvalidInputException;
+import io.sgagent.model.InvalidInputException.Violation;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.InputCoercionException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * The one place where exceptions become HTTP answers, all as RFC 9457 {@code application/problem+json}.
+ * Extending {@link ResponseEntityExceptionHandler} makes Spring's own errors (404 no such path, 405, 415, ...)
+ * problems too; the handlers here add: invalid input (model or JSON) → 400 with {@code errors: [{field, message}]},
+ * cross-VM conflicts → 409, anything unexpected → 500 without internals in the body (logged instead).
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    private static final int DETAIL_MAX_VIOLATIONS = 5;
+    static final String ROOT_FIELD = "body";
+
+    @ExceptionHandler(InvalidInputException.class)
+    ResponseEntity<Object> invalidInput(InvalidInputException ex, WebRequest request) {
+        return badRequest(ex, ex.violations(), request);
+    }
+
+    @ExceptionHandler(HostState.HostConflictException.class)
+    ResponseEntity<Object> hostConflict(HostState.HostConflictException ex, WebRequest request) {
+        var problem = Problems.rejected(List.of(ex.getMessage()));
+        return handleExceptionInternal(ex, problem.getBody(), new HttpHeaders(), problem.getStatusCode(), request);
+    }
+
+    /** Bugs and I/O surprises: the client gets a generic 500, the log gets the stack trace. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+        log.error("unexpected error handling {}", request.getDescription(false), ex);
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "an unexpected error occurred; the agent log has the details");
+        body.setTitle("Internal error");
+        return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR, request);
+    }
+
+    /**
+     * Unreadable bodies: malformed JSON, unknown fields, wrong JSON types, numbers out of range, missing body.
+     * Spring wraps the Jackson 3 exception; its path references give the JSON path of the offending field.
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+                                                                  HttpHeaders headers, HttpStatusCode status,
+                                                                  WebRequest request) {
+        JacksonException jackson = findJacksonCause(ex);
+        Violation violation = jackson == null
+                ? new Violation(ROOT_FIELD, ex.getMessage() != null && ex.getMessage().startsWith("Required request body")
+                        ? "a JSON request body is required" : "the request body could not be read")
+                : toViolation(jackson);
+        return badRequest(ex, List.of(violation), request);
+    }
+
+    /** Every problem body is sent as application/problem+json, whatever the client's Accept header said. */
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode,
+                                                          WebRequest request) {
+        if (body instanceof ProblemDetail) {
+            HttpHeaders withType = new HttpHeaders();
+            withType.putAll(headers);
+            withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+            headers = withType;
+        }
+        return super.createResponseEntity(body, headers, statusCode, request);
+    }
+
+    private ResponseEntity<Object> badRequest(Exception ex, List<Violation> violations, WebRequest request) {
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail(violations));
+        body.setType(URI.create(Problems.TYPE_PREFIX + "invalid-request"));
+        body.setTitle("Invalid request");
+        body.setProperty("errors", violations.stream()
+                .map(v -> Map.of("field", v.field(), "message", Objects.toString(v.message(), "invalid")))
+                .toList());
+        return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
+    }
+
+    private static String detail(List<Violation> violations) {
+        if (violations.isEmpty()) {
+            return "the request is invalid";
+        }
+        String shown = violations.stream().limit(DETAIL_MAX_VIOLATIONS)
+                .map(v -> v.field() + ": " + v.message()).collect(Collectors.joining("; "));
+        int more = violations.size() - DETAIL_MAX_VIOLATIONS;
+        return more > 0 ? shown + "; and " + more + " more (see errors)" : shown;
+    }
+
+    private static JacksonException findJacksonCause(Throwable ex) {
+        for (Throwable t = ex.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof JacksonException jackson) {
+                return jackson;
+            }
+        }
+        return null;
+    }
+
+    /** A client-facing message per kind of Jackson failure; Jackson's own texts name Java classes. */
+    static Violation toViolation(JacksonException e) {
+        String field = jsonPath(e.getPath());
+        String message;
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            message = "unknown field '" + unknown.getPropertyName() + "'" + knownFields(unknown.getKnownPropertyIds());
+        } else if (e instanceof InputCoercionException) {
+            message = "number is out of range";
+        } else if (e instanceof MismatchedInputException mismatch) {
+            message = mismatch.getTargetType() == null ? "wrong JSON type"
+                    : "must be " + jsonType(mismatch.getTargetType());
+        } else if (e instanceof StreamReadException) {
+            message = "malformed JSON: " + e.getOriginalMessage() + location(e.getLocation());
+        } else {
+            message = "invalid value";
+        }
+        return new Violation(field, message);
+    }
+
+    /** Jackson's reference chain as {@code nics[0].foo} or {@code vms[web-1].seq}; the root is "body". */
+    static String jsonPath(List<JacksonException.Reference> path) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference ref : path) {
+            String property = ref.getPropertyName();
+            if (property != null) {
+                if (isMap(ref.from())) {
+                    sb.append('[').append(property).append(']');
+                } else {
+                    sb.append(sb.isEmpty() ? "" : ".").append(property);
+                }
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? ROOT_FIELD : sb.toString();
+    }
+
+    private static boolean isMap(Object from) {
+        return from instanceof Map<?, ?> || (from instanceof Class<?> c && Map.class.isAssignableFrom(c));
+    }
+
+    private static String knownFields(Collection<Object> known) {
+        if (known == null || known.isEmpty()) {
+            return "";
+        }
+        List<String> names = new ArrayList<>();
+        known.forEach(k -> names.add(String.valueOf(k)));
+        names.sort(null);
+        return "; known fields: " + String.join(", ", names);
+    }
+
+    private static String jsonType(Class<?> type) {
+        if (type == Long.class || type == Integer.class || type == long.class || type == int.class
+                || type == Short.class || type == short.class) {
+            return "an integer";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "a boolean";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String location(TokenStreamLocation location) {
+        if (location == null || location.getLineNr() < 0) {
+            return "";
+        }
+        return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+}

@@ -1,0 +1,40 @@
+package io.sgagent.api;
+
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
+import tools.jackson.databind.annotation.JsonDeserialize;
+
+/**
+ * The desired state of one VM, as the management plane sends it (DESIGN §3). Deliberately dumb: every field
+ * is nullable and unchecked here so that {@link VmRequestMapper} can report all violations at once, each with
+ * its JSON path, instead of Jackson stopping at the first.
+ */
+@Schema(name = "VmRequest", description = "Desired security-group state of one VM. The VM name is the path "
+        + "variable (or the map key in a full host state).", additionalProperties = Schema.AdditionalPropertiesValue.FALSE)
+record VmRequest(
+        @Schema(description = "Optional numeric id of the VM in the management plane; echoed back, not interpreted.",
+                example = "7", nullable = true)
+        @JsonDeserialize(using = StrictJson.LongDeserializer.class)
+        Long vmId,
+
+        @Schema(description = "Version of this VM's state, monotonic per VM (B10). A lower seq than the stored one "
+                + "is rejected with 409; the same seq with identical content is a no-op; the same seq with "
+                + "different content is rejected with 409.", example = "12", minimum = "0",
+                requiredMode = Schema.RequiredMode.REQUIRED)
+        @JsonDeserialize(using = StrictJson.LongDeserializer.class)
+        Long seq,
+
+        @ArraySchema(arraySchema = @Schema(description = "The VM's network interfaces; at least one. Device names "
+                + "and addresses must be unique within the VM (and on the host).",
+                requiredMode = Schema.RequiredMode.REQUIRED), minItems = 1)
+        List<NicDto> nics,
+
+        @ArraySchema(arraySchema = @Schema(description = "Allow rules for traffic to the VM. Absent or empty: "
+                + "only replies and infrastructure traffic reach the VM (B1)."))
+        List<RuleDto> ingress,
+
+        @ArraySchema(arraySchema = @Schema(description = "Allow rules for traffic from the VM. A family (IPv4/IPv6) "
+                + "without any egress rule CIDR is open for egress (B2)."))
+        List<RuleDto> egress) {
+}

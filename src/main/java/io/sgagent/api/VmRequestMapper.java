@@ -1,0 +1,336 @@
+package io.sgagent.api;
+
+import inet.ipaddr.IPAddress;
+import io.sgagent.model.Addresses;
+import io.sgagent.model.Cidr;
+import io.sgagent.model.Family;
+import io.sgagent.model.HostState;
+import io.sgagent.model.IcmpMatch;
+import io.sgagent.model.InvalidInputException;
+import io.sgagent.model.InvalidInputException.Violation;
+import io.sgagent.model.Nic;
+import io.sgagent.model.PortRange;
+import io.sgagent.model.Protocol;
+import io.sgagent.model.SgRule;
+import io.sgagent.model.Vm;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Request DTOs to model records. Checks every field before constructing anything, so that one 400 lists every
+ * violation with its JSON path ({@code nics[0].mac}, {@code ingress[2].cidrs[1]}, {@code vms[web-1].seq}), and
+ * uses the model's own parsers ({@link Addresses}, {@link Protocol#parse}) so that the API and the model can never
+ * disagree about what is valid. Stateless and thread-safe.
+ */
+final class VmRequestMapper {
+    private static final String NULL_ELEMENT = "must not be null";
+
+    private VmRequestMapper() {
+    }
+
+    /** One VM, {@code name} being the path variable. */
+    static Vm toVm(String name, VmRequest request) {
+        List<Violation> violations = new ArrayList<>();
+        Vm vm = map(name, request, "", "name", violations);
+        if (!violations.isEmpty()) {
+            throw new InvalidInputException(violations);
+        }
+        return vm;
+    }
+
+    /**
+     * The full host state. Cross-VM conflicts (two VMs claiming one device or address) are not checked here:
+     * {@link HostState}'s constructor throws {@link HostState.HostConflictException} for those, which the API
+     * answers with 409 like the service's own conflicts.
+     */
+    static HostState toHostState(HostStateRequest request) {
+        List<Violation> violations = new ArrayList<>();
+        if (request.vms() == null) {
+            throw InvalidInputException.of("vms", "is required (an empty object removes every VM)");
+        }
+        TreeMap<String, Vm> vms = new TreeMap<>();
+        for (Map.Entry<String, VmRequest> entry : request.vms().entrySet()) {
+            String prefix = "vms[" + entry.getKey() + "]";
+            Vm vm = map(entry.getKey(), entry.getValue(), prefix + ".", prefix, violations);
+            if (vm != null) {
+                vms.put(vm.name(), vm);
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw new InvalidInputException(violations);
+        }
+        return new HostState(vms);
+    }
+
+    /** Validates a VM name given as a path variable; throws a 400-worthy exception naming {@code name}. */
+    static String requireValidName(String name) {
+        String problem = nameProblem(name);
+        if (problem != null) {
+            throw InvalidInputException.of("name", problem);
+        }
+        return name;
+    }
+
+    private static String nameProblem(String name) {
+        if (name == null || name.isEmpty()) {
+            return "is required";
+        }
+        if (name.length() > Vm.NAME_MAX || !name.matches(Vm.NAME_PATTERN)) {
+            return "must match " + Vm.NAME_PATTERN + " and be at most " + Vm.NAME_MAX + " characters";
+        }
+        return null;
+    }
+
+    /** Returns the VM, or null after adding at least one violation. */
+    private static Vm map(String name, VmRequest request, String prefix, String nameField, List<Violation> out) {
+        int before = out.size();
+        String nameProblem = nameProblem(name);
+        if (nameProblem != null) {
+            out.add(new Violation(nameField, nameProblem));
+        }
+        if (request == null) {
+            out.add(new Violation(prefix.isEmpty() ? "body" : stripDot(prefix), "a VM body is required"));
+            return null;
+        }
+        if (request.seq() == null) {
+            out.add(new Violation(prefix + "seq", "is required"));
+        } else if (request.seq() < 0) {
+            out.add(new Violation(prefix + "seq", "must be >= 0"));
+        }
+
+        List<Nic> nics = new ArrayList<>();
+        if (request.nics() == null || request.nics().isEmpty()) {
+            out.add(new Violation(prefix + "nics", "at least one NIC is required"));
+        } else {
+            Set<String> devices = new HashSet<>();
+            Set<IPAddress> addresses = new HashSet<>();
+            for (int i = 0; i < request.nics().size(); i++) {
+                Nic nic = nic(request.nics().get(i), prefix + "nics[" + i + "]", devices, addresses, out);
+                if (nic != null) {
+                    nics.add(nic);
+                }
+            }
+        }
+        List<SgRule> ingress = rules(request.ingress(), prefix + "ingress", out);
+        List<SgRule> egress = rules(request.egress(), prefix + "egress", out);
+
+        if (out.size() != before) {
+            return null;
+        }
+        try {
+            return new Vm(name, request.vmId(), request.seq(), nics, ingress, egress);
+        } catch (IllegalArgumentException e) {
+            // Unreachable while the checks above mirror the model's; kept so a new model invariant is a 400.
+            out.add(new Violation(prefix.isEmpty() ? "body" : stripDot(prefix), e.getMessage()));
+            return null;
+        }
+    }
+
+    private static Nic nic(NicDto dto, String path, Set<String> devices, Set<IPAddress> vmAddresses,
+                           List<Violation> out) {
+        if (dto == null) {
+            out.add(new Violation(path, NULL_ELEMENT));
+            return null;
+        }
+        int before = out.size();
+        String device = dto.device();
+        if (device == null || device.isEmpty()) {
+            out.add(new Violation(path + ".device", "is required"));
+        } else if (device.length() > Nic.DEVICE_MAX || !device.matches(Nic.DEVICE_PATTERN)) {
+            out.add(new Violation(path + ".device", "must match " + Nic.DEVICE_PATTERN + " and be at most "
+                    + Nic.DEVICE_MAX + " characters"));
+        } else if (!devices.add(device)) {
+            out.add(new Violation(path + ".device", "device " + device + " appears twice in this VM"));
+        }
+
+        String mac = null;
+        if (dto.mac() == null) {
+            out.add(new Violation(path + ".mac", "is required"));
+        } else {
+            try {
+                mac = Addresses.mac(dto.mac());
+            } catch (IllegalArgumentException e) {
+                out.add(new Violation(path + ".mac", e.getMessage()));
+            }
+        }
+        List<IPAddress> ipv4 = addresses(dto.ipv4(), Family.IPV4, path + ".ipv4", vmAddresses, out);
+        List<IPAddress> ipv6 = addresses(dto.ipv6(), Family.IPV6, path + ".ipv6", vmAddresses, out);
+        if (out.size() != before) {
+            return null;
+        }
+        try {
+            return new Nic(device, mac, ipv4, ipv6);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            out.add(new Violation(path, String.valueOf(e.getMessage())));
+            return null;
+        }
+    }
+
+    private static List<IPAddress> addresses(List<String> texts, Family family, String path,
+                                             Set<IPAddress> vmAddresses, List<Violation> out) {
+        List<IPAddress> result = new ArrayList<>();
+        if (texts == null) {
+            return result;
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            String field = path + "[" + i + "]";
+            String text = texts.get(i);
+            if (text == null) {
+                out.add(new Violation(field, NULL_ELEMENT));
+                continue;
+            }
+            try {
+                IPAddress address = Addresses.host(text, family);
+                if (!vmAddresses.add(address)) {
+                    out.add(new Violation(field, "address " + address.toCanonicalString()
+                            + " appears twice in this VM"));
+                } else {
+                    result.add(address);
+                }
+            } catch (IllegalArgumentException e) {
+                out.add(new Violation(field, e.getMessage()));
+            }
+        }
+        return result;
+    }
+
+    private static List<SgRule> rules(List<RuleDto> dtos, String path, List<Violation> out) {
+        List<SgRule> rules = new ArrayList<>();
+        if (dtos == null) {
+            return rules;
+        }
+        for (int i = 0; i < dtos.size(); i++) {
+            SgRule rule = rule(dtos.get(i), path + "[" + i + "]", out);
+            if (rule != null) {
+                rules.add(rule);
+            }
+        }
+        return rules;
+    }
+
+    private static SgRule rule(RuleDto dto, String path, List<Violation> out) {
+        if (dto == null) {
+            out.add(new Violation(path, NULL_ELEMENT));
+            return null;
+        }
+        int before = out.size();
+        Protocol protocol = null;
+        if (dto.protocol() == null) {
+            out.add(new Violation(path + ".protocol", "is required: tcp, udp, icmp, all or a number 1-255"));
+        } else {
+            try {
+                protocol = Protocol.parse(dto.protocol());
+            } catch (IllegalArgumentException e) {
+                out.add(new Violation(path + ".protocol", e.getMessage()));
+            }
+        }
+        PortRange ports = ports(dto, protocol, path, out);
+        IcmpMatch icmp = icmp(dto, protocol, path, out);
+        List<Cidr> cidrs = cidrs(dto.cidrs(), path + ".cidrs", out);
+        if (out.size() != before) {
+            return null;
+        }
+        try {
+            return new SgRule(protocol, ports, icmp, cidrs);
+        } catch (IllegalArgumentException e) {
+            out.add(new Violation(path, e.getMessage()));
+            return null;
+        }
+    }
+
+    /** Null when the rule has no ports (all ports for tcp/udp) or after a violation. */
+    private static PortRange ports(RuleDto dto, Protocol protocol, String path, List<Violation> out) {
+        Integer start = dto.portStart();
+        Integer end = dto.portEnd();
+        if (start == null && end == null) {
+            return null;
+        }
+        if (protocol != null && !protocol.hasPorts()) {
+            out.add(new Violation(path + (start != null ? ".portStart" : ".portEnd"),
+                    "ports are only allowed for tcp and udp rules, not " + protocol.name()));
+            return null;
+        }
+        if (start == null) {
+            out.add(new Violation(path + ".portEnd", "portEnd needs portStart"));
+            return null;
+        }
+        boolean ok = true;
+        if (start < 1 || start > 65535) {
+            out.add(new Violation(path + ".portStart", "port " + start + " is outside 1-65535"));
+            ok = false;
+        }
+        if (end != null && (end < 1 || end > 65535)) {
+            out.add(new Violation(path + ".portEnd", "port " + end + " is outside 1-65535"));
+            ok = false;
+        }
+        int last = end == null ? start : end;
+        if (ok && start > last) {
+            out.add(new Violation(path + ".portStart", "portStart " + start + " is greater than portEnd " + last));
+            ok = false;
+        }
+        return ok ? new PortRange(start, last) : null;
+    }
+
+    /**
+     * Null for non-icmp rules and after a violation. -1 means "any" everywhere; on a non-icmp rule it is
+     * accepted as a no-op (the model does the same), any other value there is an error.
+     */
+    private static IcmpMatch icmp(RuleDto dto, Protocol protocol, String path, List<Violation> out) {
+        Integer type = anyToNull(dto.icmpType());
+        Integer code = anyToNull(dto.icmpCode());
+        if (protocol != null && !protocol.isIcmp()) {
+            if (type != null || code != null) {
+                out.add(new Violation(path + (type != null ? ".icmpType" : ".icmpCode"),
+                        "icmpType/icmpCode are only allowed for icmp rules, not " + protocol.name()));
+            }
+            return null;
+        }
+        boolean ok = true;
+        if (type != null && (type < 0 || type > 255)) {
+            out.add(new Violation(path + ".icmpType", "icmpType " + type + " is outside 0-255 (-1 = any)"));
+            ok = false;
+        }
+        if (code != null && (code < 0 || code > 255)) {
+            out.add(new Violation(path + ".icmpCode", "icmpCode " + code + " is outside 0-255 (-1 = any)"));
+            ok = false;
+        }
+        if (ok && type == null && code != null) {
+            out.add(new Violation(path + ".icmpCode", "icmpCode needs an icmpType"));
+            ok = false;
+        }
+        return ok && protocol != null ? new IcmpMatch(type, code) : null;
+    }
+
+    private static Integer anyToNull(Integer value) {
+        return value == null || value == -1 ? null : value;
+    }
+
+    private static List<Cidr> cidrs(List<String> texts, String path, List<Violation> out) {
+        List<Cidr> cidrs = new ArrayList<>();
+        if (texts == null || texts.isEmpty()) {
+            out.add(new Violation(path, "at least one CIDR is required (0.0.0.0/0 or ::/0 for anywhere)"));
+            return cidrs;
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            String field = path + "[" + i + "]";
+            if (texts.get(i) == null) {
+                out.add(new Violation(field, NULL_ELEMENT));
+                continue;
+            }
+            try {
+                cidrs.add(Addresses.cidr(texts.get(i)));
+            } catch (IllegalArgumentException e) {
+                out.add(new Violation(field, e.getMessage()));
+            }
+        }
+        return cidrs;
+    }
+
+    private static String stripDot(String prefix) {
+        return prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    }
+}

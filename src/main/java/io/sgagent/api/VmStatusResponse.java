@@ -1,0 +1,44 @@
+package io.sgagent.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sgagent.model.Vm;
+import io.sgagent.reconcile.VmStatus;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
+
+/**
+ * What the agent has programmed for one VM: the VM in request shape (normalised: canonical addresses and
+ * CIDRs, lower-case MAC, normalised protocol names, explicit port ranges, -1 for "any" ICMP type/code) plus
+ * whether each family bypasses conntrack and when it was applied.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@Schema(name = "VmStatus", description = "The programmed state of one VM, normalised, with its conntrack bypass "
+        + "status.")
+record VmStatusResponse(
+        @Schema(description = "VM name.", example = "web-1") String name,
+        @Schema(description = "Numeric id from the request; omitted when none was given.", example = "7") Long vmId,
+        @Schema(description = "The seq of the programmed state.", example = "12") long seq,
+        @ArraySchema(arraySchema = @Schema(description = "NICs, addresses in canonical form.")) List<NicDto> nics,
+        @ArraySchema(arraySchema = @Schema(description = "Ingress allow rules, normalised.")) List<RuleDto> ingress,
+        @ArraySchema(arraySchema = @Schema(description = "Egress allow rules, normalised.")) List<RuleDto> egress,
+        @Schema(description = "Per family: true if this VM's traffic bypasses conntrack (B5).") Notrack notrack,
+        @Schema(description = "When this state was programmed into the kernel (ISO-8601 instant).",
+                example = "2026-11-26T10:15:30.123Z") String appliedAt) {
+
+    @Schema(name = "Notrack", description = "Whether the VM is untracked, per family.")
+    record Notrack(
+            @Schema(description = "IPv4 traffic of this VM bypasses conntrack.", example = "false") boolean ipv4,
+            @Schema(description = "IPv6 traffic of this VM bypasses conntrack.", example = "false") boolean ipv6) {
+    }
+
+    static VmStatusResponse from(VmStatus status) {
+        Vm vm = status.vm();
+        return new VmStatusResponse(vm.name(), vm.vmId(), vm.seq(),
+                vm.nics().stream().map(NicDto::from).toList(),
+                vm.ingress().stream().map(RuleDto::from).toList(),
+                vm.egress().stream().map(RuleDto::from).toList(),
+                new Notrack(status.notrackIpv4(), status.notrackIpv6()),
+                status.appliedAt() == null ? null : status.appliedAt().toString());
+    }
+}

@@ -1,0 +1,105 @@
+package io.sgagent.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import io.sgagent.config.SgAgentProperties;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpHeaders;
+import org.springframework.test.web.servlet.MockMvc;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The OpenAPI document and Swagger UI, with full auto-configuration (springdoc is not part of the MVC slice)
+ * but only the API's own beans and the fake service. A token is set to show docs stay reachable without it.
+ */
+@SpringBootTest(classes = OpenApiDocsTest.App.class, properties = "sgagent.api.token=docs-test-token")
+@AutoConfigureMockMvc
+class OpenApiDocsTest {
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    @EnableConfigurationProperties(SgAgentProperties.class)
+    @Import({VmController.class, HostStateController.class, ConntrackController.class, ApiExceptionHandler.class,
+            ApiConfiguration.class, FakeSecurityGroupService.class})
+    static class App {
+    }
+
+    @Autowired
+    MockMvc mvc;
+
+    private JsonNode apiDocs() throws Exception {
+        String json = mvc.perform(get("/v3/api-docs")).andExpect(status().isOk())
+                .andReturn().getResponse().getContentAsString();
+        return TestJson.MAPPER.readTree(json);
+    }
+
+    @Test
+    void listsEveryPathAndMethod() throws Exception {
+        JsonNode paths = apiDocs().get("paths");
+        Map<String, List<String>> expected = Map.of(
+                "/api/v1/vms", List.of("get", "put"),
+                "/api/v1/vms/{name}", List.of("get", "put", "delete"),
+                "/api/v1/vms/{name}/ruleset", List.of("get"),
+                "/api/v1/conntrack", List.of("get"));
+        assertThat(paths.propertyNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        expected.forEach((path, methods) -> {
+            assertThat(paths.get(path).propertyNames()).as(path).containsExactlyInAnyOrderElementsOf(methods);
+            for (String method : methods) {
+                JsonNode operation = paths.get(path).get(method);
+                assertThat(operation.path("summary").asString()).as(method + " " + path).isNotBlank();
+                assertThat(operation.path("description").asString()).as(method + " " + path).isNotBlank();
+            }
+        });
+    }
+
+    @Test
+    void documentsStatusesSchemasExamplesAndBearerAuth() throws Exception {
+        JsonNode docs = apiDocs();
+        assertThat(docs.at("/info/title").asString()).isEqualTo("sg-agent API");
+        assertThat(docs.at("/components/securitySchemes/bearerAuth/scheme").asString()).isEqualTo("bearer");
+        assertThat(docs.at("/components/securitySchemes/bearerAuth/type").asString()).isEqualTo("http");
+        assertThat(docs.at("/security/0").has("bearerAuth")).isTrue();
+
+        JsonNode putVm = docs.at("/paths/~1api~1v1~1vms~1{name}/put");
+        assertThat(putVm.get("responses").propertyNames()).contains("200", "400", "401", "409", "503");
+        assertThat(putVm.at("/responses/400/content").has("application/problem+json")).isTrue();
+        assertThat(putVm.at("/requestBody/content/application~1json/examples/web/value/nics/0/device").asString())
+                .isEqualTo("vnet7");
+        assertThat(docs.at("/paths/~1api~1v1~1vms~1{name}/delete/responses").propertyNames())
+                .contains("204", "404", "503");
+        assertThat(docs.at("/paths/~1api~1v1~1vms~1{name}~1ruleset/get/responses/200/content").has("text/plain"))
+                .isTrue();
+
+        JsonNode schemas = docs.at("/components/schemas");
+        assertThat(schemas.propertyNames()).contains("VmRequest", "Nic", "Rule", "HostStateRequest", "VmStatus",
+                "VmList", "HostState", "Conntrack", "Problem");
+        for (String schema : List.of("VmRequest", "Nic", "Rule", "VmStatus", "Conntrack")) {
+            for (String property : schemas.get(schema).get("properties").propertyNames()) {
+                JsonNode p = schemas.get(schema).get("properties").get(property);
+                assertThat(p.path("description").asString()).as(schema + "." + property).isNotBlank();
+            }
+        }
+        assertThat(schemas.at("/VmRequest/required").toString()).contains("seq", "nics");
+        assertThat(schemas.at("/Rule/properties/protocol/example").asString()).isEqualTo("tcp");
+    }
+
+    @Test
+    void swaggerUiAndDocsNeedNoToken() throws Exception {
+        int status = mvc.perform(get("/swagger-ui.html")).andReturn().getResponse().getStatus();
+        assertThat(status).isBetween(200, 399);
+        mvc.perform(get("/v3/api-docs")).andExpect(status().isOk());
+        mvc.perform(get("/api/v1/vms")).andExpect(status().isUnauthorized());
+        mvc.perform(get("/api/v1/vms").header(HttpHeaders.AUTHORIZATION, "Bearer docs-test-token"))
+                .andExpect(status().isOk());
+    }
+}
