@@ -97,7 +97,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         body.setType(URI.create(Problems.TYPE_PREFIX + "invalid-request"));
         body.setTitle("Invalid request");
         body.setProperty("errors", violations.stream()
-                .map(v -> Map.of("field", v.field(), "message", Objects.toString(v.message(), "invalid")))
+                .map(v -> new ProblemSchema.FieldError(v.field(), Objects.toString(v.message(), "invalid")))
                 .toList());
         return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
     }

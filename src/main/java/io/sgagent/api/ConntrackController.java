@@ -21,7 +21,8 @@ class ConntrackController {
     }
 
     @GetMapping(path = "/api/v1/conntrack", produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Conntrack usage", description = "Current conntrack entries of the managed namespace, the "
+    @Operation(operationId = "getConntrack", summary = "Conntrack usage",
+            description = "Current conntrack entries of the managed namespace, the "
             + "host-wide limit (nf_conntrack_max) and usage ratio, the number of addresses in each family's notrack "
             + "set, and the kernel's conntrack statistics summed over CPUs.")
     @ApiResponse(responseCode = "200", description = "Current numbers", content = @Content(

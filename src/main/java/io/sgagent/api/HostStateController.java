@@ -32,7 +32,7 @@ class HostStateController {
 
     @PutMapping(path = "/api/v1/vms", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Replace the full host state",
+    @Operation(operationId = "replaceHostState", summary = "Replace the full host state",
             description = "Sets the desired state of every VM on this host in one transaction. VMs the agent has "
                     + "but the body does not list are removed (as by DELETE). Each VM obeys the same rules as "
                     + "`PUT /api/v1/vms/{name}`, including seq ordering; if any VM is rejected (stale or reused "

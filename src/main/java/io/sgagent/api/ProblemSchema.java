@@ -5,7 +5,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
- * Documentation only: the shape of every error body (RFC 9457 {@code application/problem+json}) as
+ * Documentation (and {@link FieldError} serialisation): the shape of every error body (RFC 9457 {@code application/problem+json}) as
  * {@link ApiExceptionHandler} produces it from Spring's {@link org.springframework.http.ProblemDetail}.
  */
 @Schema(name = "Problem", description = "RFC 9457 problem details. 400s list every rejected field in `errors`; "

@@ -15,7 +15,7 @@ import tools.jackson.databind.annotation.JsonDeserialize;
 record RuleDto(
         @Schema(description = "tcp, udp, icmp (ICMPv6 for IPv6 CIDRs), all, or an IP protocol number 1-255 as a "
                 + "string or a JSON number. 1, 6 and 17 are normalised to icmp, tcp and udp; 0 is rejected.",
-                example = "tcp", requiredMode = Schema.RequiredMode.REQUIRED)
+                example = "tcp", types = {"string", "integer"}, requiredMode = Schema.RequiredMode.REQUIRED)
         @JsonDeserialize(using = StrictJson.ProtocolDeserializer.class)
         String protocol,
 

@@ -33,6 +33,8 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "VMs", description = "Security-group state of individual VMs")
 class VmController {
     static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
+    static final String NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+    static final String NAME_DESCRIPTION = "VM name: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters";
     private static final Logger log = LoggerFactory.getLogger(VmController.class);
     private static final MediaType TEXT_UTF8 = new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8);
 
@@ -44,7 +46,7 @@ class VmController {
 
     @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Set the desired state of one VM",
+    @Operation(operationId = "putVm", summary = "Set the desired state of one VM",
             description = "Validates the body, compiles the VM's rules and programs the kernel atomically (one "
                     + "iptables-restore per family plus one ipset restore); answers when the rules are in force. "
                     + "`seq` must not decrease (B10): the same seq with identical content is a no-op that writes "
@@ -68,7 +70,8 @@ class VmController {
             mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
             examples = @ExampleObject(value = ApiExamples.APPLY_FAILED)))
     VmStatusResponse put(
-            @Parameter(description = "VM name: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters", example = "web-1")
+            @Parameter(description = NAME_DESCRIPTION, example = "web-1",
+                    schema = @Schema(type = "string", pattern = NAME_PATTERN, maxLength = 64))
             @PathVariable String name,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "Desired state of the VM",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
@@ -99,7 +102,8 @@ class VmController {
     }
 
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "List every VM", description = "The programmed state of every VM on this host, ordered "
+    @Operation(operationId = "listVms", summary = "List every VM",
+            description = "The programmed state of every VM on this host, ordered "
             + "by name, as `{\"vms\": [...]}`. Reads never wait for a write in progress.")
     @ApiResponse(responseCode = "200", description = "All VMs", content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = VmListResponse.class)))
@@ -111,7 +115,8 @@ class VmController {
     }
 
     @GetMapping(path = "/{name}", produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Get one VM", description = "The programmed state of one VM: its normalised desired "
+    @Operation(operationId = "getVm", summary = "Get one VM",
+            description = "The programmed state of one VM: its normalised desired "
             + "state, whether it bypasses conntrack per family, and when it was applied.")
     @ApiResponse(responseCode = "200", description = "The VM", content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = VmStatusResponse.class),
@@ -123,13 +128,15 @@ class VmController {
     @ApiResponse(responseCode = "404", description = "No such VM", content = @Content(
             mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
             examples = @ExampleObject(value = ApiExamples.NOT_FOUND)))
-    VmStatusResponse get(@Parameter(description = "VM name", example = "web-1") @PathVariable String name) {
+    VmStatusResponse get(@Parameter(description = NAME_DESCRIPTION, example = "web-1",
+            schema = @Schema(type = "string", pattern = NAME_PATTERN, maxLength = 64)) @PathVariable String name) {
         VmRequestMapper.requireValidName(name);
         return service.get(name).map(VmStatusResponse::from).orElseThrow(() -> Problems.vmNotFound(name));
     }
 
     @DeleteMapping(path = "/{name}")
-    @Operation(summary = "Delete one VM", description = "Removes every trace of the VM (B7): its chains, rules, "
+    @Operation(operationId = "deleteVm", summary = "Delete one VM",
+            description = "Removes every trace of the VM (B7): its chains, rules, "
             + "set members (notrack sets too) and conntrack entries, so a new VM reusing its device or addresses "
             + "starts clean.")
     @ApiResponse(responseCode = "204", description = "Deleted")
@@ -143,7 +150,8 @@ class VmController {
     @ApiResponse(responseCode = "503", description = "The kernel refused; the VM's rules stay in force and it stays "
             + "stored", content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
             examples = @ExampleObject(value = ApiExamples.APPLY_FAILED)))
-    ResponseEntity<Void> delete(@Parameter(description = "VM name", example = "web-1") @PathVariable String name) {
+    ResponseEntity<Void> delete(@Parameter(description = NAME_DESCRIPTION, example = "web-1",
+            schema = @Schema(type = "string", pattern = NAME_PATTERN, maxLength = 64)) @PathVariable String name) {
         VmRequestMapper.requireValidName(name);
         DeleteOutcome outcome = service.delete(name);
         if (outcome instanceof DeleteOutcome.Deleted) {
@@ -158,7 +166,8 @@ class VmController {
     }
 
     @GetMapping(path = "/{name}/ruleset", produces = MediaType.TEXT_PLAIN_VALUE)
-    @Operation(summary = "Get the compiled rules of one VM", description = "The rules the agent programs for this "
+    @Operation(operationId = "getVmRuleset", summary = "Get the compiled rules of one VM",
+            description = "The rules the agent programs for this "
             + "VM, in iptables-save syntax: every table, both families, its ipsets and bridge rules. For reading "
             + "and debugging; the format is not a stable interface.")
     @ApiResponse(responseCode = "200", description = "The rules", content = @Content(
@@ -171,7 +180,8 @@ class VmController {
     @ApiResponse(responseCode = "404", description = "No such VM", content = @Content(
             mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
             examples = @ExampleObject(value = ApiExamples.NOT_FOUND)))
-    ResponseEntity<String> ruleset(@Parameter(description = "VM name", example = "web-1") @PathVariable String name) {
+    ResponseEntity<String> ruleset(@Parameter(description = NAME_DESCRIPTION, example = "web-1",
+            schema = @Schema(type = "string", pattern = NAME_PATTERN, maxLength = 64)) @PathVariable String name) {
         VmRequestMapper.requireValidName(name);
         String rules = service.ruleset(name).orElseThrow(() -> Problems.vmNotFound(name));
         return ResponseEntity.ok().contentType(TEXT_UTF8).body(rules);

@@ -7,7 +7,15 @@ import io.sgagent.netfilter.NetfilterExecutor;
 import io.sgagent.netfilter.ProcessRunner;
 import io.sgagent.reconcile.HostReconciler;
 import io.sgagent.state.DesiredStateStore;
-import io.sgagent.state.InMemoryStateStore;
+import io.sgagent.metrics.CachedConntrackReport;
+import io.sgagent.metrics.ConntrackHealthIndicator;
+import io.sgagent.metrics.NetfilterHealthIndicator;
+import io.sgagent.metrics.SgAgentMetrics;
+import io.sgagent.state.FileStateStore;
+import io.sgagent.state.NamespaceBinding;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +44,32 @@ public class AgentConfiguration {
     }
 
     @Bean
-    DesiredStateStore desiredStateStore() {
-        return new InMemoryStateStore();
+    DesiredStateStore desiredStateStore(SgAgentProperties properties) throws IOException {
+        String netns = properties.netfilter().netns();
+        Path directory = NamespaceBinding.directoryFor(properties.stateDir(), netns);
+        return new FileStateStore(NamespaceBinding.bind(directory, netns));
+    }
+
+    @Bean
+    CachedConntrackReport cachedConntrackReport(HostReconciler reconciler) {
+        return new CachedConntrackReport(reconciler, Clock.systemUTC(), Duration.ofSeconds(2));
+    }
+
+    @Bean
+    SgAgentMetrics sgAgentMetrics(HostReconciler reconciler, CachedConntrackReport conntrack) {
+        SgAgentMetrics metrics = new SgAgentMetrics(reconciler, conntrack);
+        reconciler.observe(metrics);
+        return metrics;
+    }
+
+    @Bean
+    ConntrackHealthIndicator conntrackHealthIndicator(CachedConntrackReport conntrack) {
+        return new ConntrackHealthIndicator(conntrack);
+    }
+
+    @Bean
+    NetfilterHealthIndicator netfilterHealthIndicator(HostReconciler reconciler, SgAgentProperties properties) {
+        return new NetfilterHealthIndicator(reconciler, properties.netfilter().netns());
     }
 
     @Bean

@@ -49,6 +49,7 @@ public class HostReconciler implements SecurityGroupService {
     private final ConntrackClient conntrack;
     private final DesiredStateStore store;
     private final Clock clock;
+    private volatile ApplyObserver observer = ApplyObserver.NONE;
     private final Object writeLock = new Object();
     private volatile Snapshot snapshot;
     private volatile boolean lastApplySucceeded;
@@ -76,13 +77,7 @@ public class HostReconciler implements SecurityGroupService {
         synchronized (writeLock) {
             HostState host = new HostState(new TreeMap<>(store.load()));
             Ruleset ruleset = compiler.compile(host);
-            try {
-                executor.apply(ruleset);
-                lastApplySucceeded = true;
-            } catch (KernelApplyException e) {
-                lastApplySucceeded = false;
-                throw e;
-            }
+            apply(ruleset);
             Instant now = clock.instant();
             Map<String, VmStatus> statuses = new HashMap<>();
             for (Vm vm : host.vms().values()) {
@@ -90,6 +85,23 @@ public class HostReconciler implements SecurityGroupService {
             }
             snapshot = new Snapshot(host, statuses, ruleset);
             log.info("programmed {} stored VMs", host.vms().size());
+        }
+    }
+
+    public void observe(ApplyObserver applyObserver) {
+        this.observer = applyObserver;
+    }
+
+    /** Writes the ruleset and tells the observer how long it took and whether the kernel took it. */
+    private void apply(Ruleset ruleset) throws KernelApplyException {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+            executor.apply(ruleset);
+            ok = true;
+        } finally {
+            lastApplySucceeded = ok;
+            observer.applied(java.time.Duration.ofNanos(System.nanoTime() - start), ok);
         }
     }
 
@@ -129,10 +141,8 @@ public class HostReconciler implements SecurityGroupService {
                 return new PutOutcome.Failed("cannot store the desired state: " + e.getMessage());
             }
             try {
-                executor.apply(ruleset);
-                lastApplySucceeded = true;
+                apply(ruleset);
             } catch (KernelApplyException e) {
-                lastApplySucceeded = false;
                 restore(vm.name(), previous);
                 return new PutOutcome.Failed(e.getMessage());
             }
@@ -164,10 +174,8 @@ public class HostReconciler implements SecurityGroupService {
                 return new DeleteOutcome.Failed("cannot store the desired state: " + e.getMessage());
             }
             try {
-                executor.apply(ruleset);
-                lastApplySucceeded = true;
+                apply(ruleset);
             } catch (KernelApplyException e) {
-                lastApplySucceeded = false;
                 restore(name, previous);
                 return new DeleteOutcome.Failed(e.getMessage());
             }
@@ -218,10 +226,8 @@ public class HostReconciler implements SecurityGroupService {
                 return new ReplaceOutcome.Failed("cannot store the desired state: " + e.getMessage());
             }
             try {
-                executor.apply(ruleset);
-                lastApplySucceeded = true;
+                apply(ruleset);
             } catch (KernelApplyException e) {
-                lastApplySucceeded = false;
                 restoreAll(current.host());
                 return new ReplaceOutcome.Failed(e.getMessage());
             }

@@ -28,9 +28,12 @@ class JacksonSettingsTest {
     JsonMapper jsonMapper;
     @Autowired
     MockMvc mvc;
+    @Autowired
+    org.springframework.context.ApplicationContext context;
 
     @Test
     void applicationYmlPropertyTurnsOnFailOnUnknownProperties() throws Exception {
+        assertThat(context.getBeansOfType(ApiConfiguration.class)).as("customizer must not be in this slice").isEmpty();
         assertThat(JsonMapper.builder().build().isEnabled(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES))
                 .as("Jackson 3 default").isFalse();
         assertThat(jsonMapper.isEnabled(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES))

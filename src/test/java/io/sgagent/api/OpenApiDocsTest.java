@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -26,7 +25,12 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(classes = OpenApiDocsTest.App.class, properties = "sgagent.api.token=docs-test-token")
 @AutoConfigureMockMvc
 class OpenApiDocsTest {
-    @SpringBootConfiguration
+    /**
+     * Deliberately no {@code @Configuration}/{@code @SpringBootConfiguration}: the kernel ITs start the real
+     * application with test classes on the classpath and no test filters, so any scannable configuration here
+     * (with this fake service) would leak into it, and a second {@code @SpringBootConfiguration} would break other
+     * tests' configuration search. Registered explicitly, its {@code @Import}s are still processed.
+     */
     @EnableAutoConfiguration
     @EnableConfigurationProperties(SgAgentProperties.class)
     @Import({VmController.class, HostStateController.class, ConntrackController.class, ApiExceptionHandler.class,

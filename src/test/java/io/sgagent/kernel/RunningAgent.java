@@ -28,7 +28,20 @@ public final class RunningAgent implements AutoCloseable {
         this.base = "http://127.0.0.1:" + port;
     }
 
+    /** Starts an agent with a fresh, private state directory. */
     public static RunningAgent start(String netns, String... extraProperties) {
+        try {
+            java.nio.file.Path stateDir = java.nio.file.Files.createTempDirectory("sgagent-state");
+            List<String> properties = new ArrayList<>(List.of(extraProperties));
+            properties.add(0, "sgagent.state-dir=" + stateDir);
+            return startWith(netns, properties.toArray(String[]::new));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts an agent with exactly these properties (e.g. a state directory shared with an earlier agent). */
+    public static RunningAgent startWith(String netns, String... extraProperties) {
         if (netns == null || netns.isBlank()) {
             throw new IllegalArgumentException("kernel tests must never program the initial namespace");
         }

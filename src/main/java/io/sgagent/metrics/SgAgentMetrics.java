@@ -1,0 +1,101 @@
+package io.sgagent.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.sgagent.model.Family;
+import io.sgagent.netfilter.ConntrackClient;
+import io.sgagent.reconcile.ApplyObserver;
+import io.sgagent.reconcile.SecurityGroupService;
+import io.sgagent.reconcile.VmStatus;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.NonNull;
+
+/**
+ * The agent's Prometheus metrics (names in DESIGN §3). Kernel figures come from {@link CachedConntrackReport};
+ * apply figures are pushed by the reconciler through {@link ApplyObserver}. Meters are bound to the registry
+ * the application context gives us, never to a global one.
+ *
+ * <p>Thread-safe: counters and timers are Micrometer's own; the last-apply timestamp is an atomic.
+ */
+public class SgAgentMetrics implements MeterBinder, ApplyObserver {
+    private final SecurityGroupService service;
+    private final CachedConntrackReport conntrack;
+    private final AtomicLong lastApplyEpochMillis = new AtomicLong();
+    private Timer applyTimer;
+    private Counter applySuccess;
+    private Counter applyFailure;
+    private Counter driftRepairs;
+
+    public SgAgentMetrics(SecurityGroupService service, CachedConntrackReport conntrack) {
+        this.service = service;
+        this.conntrack = conntrack;
+    }
+
+    @Override
+    public void bindTo(@NonNull MeterRegistry registry) {
+        Gauge.builder("sgagent.conntrack.entries", conntrack, c -> c.get().entries())
+                .description("Conntrack entries in the managed network namespace").register(registry);
+        Gauge.builder("sgagent.conntrack.entries.limit", conntrack, c -> c.get().limit())
+                .description("nf_conntrack_max (host-wide limit every namespace counts against)")
+                .register(registry);
+        for (String stat : ConntrackClient.STATS) {
+            FunctionCounter.builder("sgagent.conntrack." + stat, conntrack,
+                            c -> c.get().stats().getOrDefault(stat, 0L))
+                    .description("Kernel conntrack statistic " + stat + ", summed over CPUs").register(registry);
+        }
+        for (Family family : Family.values()) {
+            Gauge.builder("sgagent.notrack.set.entries", conntrack,
+                            c -> c.get().notrackSetEntries().getOrDefault(family.label(), 0L))
+                    .tag("family", family.label())
+                    .description("Addresses in the host's notrack set (VMs that bypass conntrack)")
+                    .register(registry);
+        }
+        for (String tracking : new String[] {"untracked", "tracked", "partial"}) {
+            Gauge.builder("sgagent.vms", service, s -> s.list().stream().filter(v -> tracking(v).equals(tracking))
+                            .count())
+                    .tag("tracking", tracking)
+                    .description("VMs by conntrack bypass: untracked in both families, tracked, or partial")
+                    .register(registry);
+        }
+        applyTimer = Timer.builder("sgagent.apply").description("Kernel apply duration")
+                .publishPercentileHistogram().register(registry);
+        applySuccess = Counter.builder("sgagent.apply.total").tag("result", "success")
+                .description("Kernel applies by result").register(registry);
+        applyFailure = Counter.builder("sgagent.apply.total").tag("result", "failure")
+                .description("Kernel applies by result").register(registry);
+        driftRepairs = Counter.builder("sgagent.drift.repairs.total")
+                .description("Repairs of kernel state that drifted from the desired state").register(registry);
+        Gauge.builder("sgagent.last.apply.timestamp.seconds", lastApplyEpochMillis, v -> v.get() / 1000.0)
+                .description("Unix time of the last successful apply").register(registry);
+    }
+
+    @Override
+    public void applied(Duration duration, boolean succeeded) {
+        if (applyTimer == null) {
+            return;
+        }
+        applyTimer.record(duration);
+        (succeeded ? applySuccess : applyFailure).increment();
+        if (succeeded) {
+            lastApplyEpochMillis.set(System.currentTimeMillis());
+        }
+    }
+
+    public void driftRepaired() {
+        if (driftRepairs != null) {
+            driftRepairs.increment();
+        }
+    }
+
+    static String tracking(VmStatus status) {
+        if (status.notrackIpv4() && status.notrackIpv6()) {
+            return "untracked";
+        }
+        return status.notrackIpv4() || status.notrackIpv6() ? "partial" : "tracked";
+    }
+}

@@ -1,0 +1,13 @@
+package io.sgagent.reconcile;
+
+import java.time.Duration;
+
+/**
+ * Told about every kernel apply, so metrics can be kept without the reconciler knowing a metrics library.
+ * Called on the writer thread; implementations must be quick and must not throw.
+ */
+public interface ApplyObserver {
+    ApplyObserver NONE = (duration, succeeded) -> { };
+
+    void applied(Duration duration, boolean succeeded);
+}

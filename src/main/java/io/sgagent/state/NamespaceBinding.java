@@ -1,0 +1,67 @@
+package io.sgagent.state;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ties a state directory to one network namespace <em>instance</em>. Desired state is only meaningful for
+ * the namespace it was programmed into: if a named namespace was deleted and created again (a test run, a
+ * sandbox restart), the old state describes VMs that no longer exist and is moved aside instead of being
+ * adopted. The initial namespace has a fixed identity, so a production host keeps its state across reboots.
+ *
+ * <p>Identity is the inode of the namespace file ({@code /proc/self/ns/net} or {@code /run/netns/<name>}).
+ */
+public final class NamespaceBinding {
+    private static final Logger log = LoggerFactory.getLogger(NamespaceBinding.class);
+    private static final String ID_FILE = "namespace-id";
+
+    private NamespaceBinding() {
+    }
+
+    /** The state directory of the namespace: {@code <stateDir>/host} or {@code <stateDir>/netns-<name>}. */
+    public static Path directoryFor(Path stateDir, String netns) {
+        if (netns.isBlank()) {
+            return stateDir.resolve("host");
+        }
+        if (!netns.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+            throw new IllegalArgumentException("sgagent.netfilter.netns is not a valid namespace name: " + netns);
+        }
+        return stateDir.resolve("netns-" + netns);
+    }
+
+    /**
+     * Records the namespace identity in {@code directory}; if a different identity was recorded, moves the
+     * stored VMs aside first. Returns {@code directory}.
+     */
+    public static Path bind(Path directory, String netns) throws IOException {
+        String current = namespaceId(netns);
+        Files.createDirectories(directory);
+        Path idFile = directory.resolve(ID_FILE);
+        if (Files.exists(idFile)) {
+            String recorded = Files.readString(idFile, StandardCharsets.UTF_8).strip();
+            if (!recorded.equals(current) && Files.exists(directory.resolve("vms"))) {
+                Path aside = directory.resolve("vms.stale-" + System.currentTimeMillis());
+                Files.move(directory.resolve("vms"), aside, StandardCopyOption.ATOMIC_MOVE);
+                log.warn("stored state in {} belongs to an earlier instance of the namespace ({} != {}); moved to {}",
+                        directory, recorded, current, aside);
+            }
+        }
+        Path temp = directory.resolve(ID_FILE + ".tmp");
+        Files.writeString(temp, current + "\n", StandardCharsets.UTF_8);
+        Files.move(temp, idFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return directory;
+    }
+
+    static String namespaceId(String netns) throws IOException {
+        Path file = netns.isBlank() ? Path.of("/proc/self/ns/net") : Path.of("/run/netns", netns);
+        if (!Files.exists(file)) {
+            return "absent";
+        }
+        return String.valueOf(Files.getAttribute(file, "unix:ino"));
+    }
+}

@@ -1,0 +1,54 @@
+package io.sgagent;
+
+import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The import directions of DESIGN.md section 4 and STYLE.md: a plain-Java core (model, compiler, ruleset)
+ * without frameworks or I/O, netfilter that never learns what a VM is, one process runner.
+ */
+@AnalyzeClasses(packages = "io.sgagent", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule coreHasNoFrameworksAndNoIo = noClasses()
+            .that().resideInAnyPackage("io.sgagent.model..", "io.sgagent.ruleset..", "io.sgagent.compiler..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "org.springframework..", "tools.jackson..", "com.fasterxml..", "io.micrometer..",
+                    "java.io..", "java.nio.file..")
+            .because("the core is pure and testable without a container, a file system or a kernel");
+
+    @ArchTest
+    static final ArchRule netfilterDoesNotKnowVms = noClasses()
+            .that().resideInAPackage("io.sgagent.netfilter..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "io.sgagent.model..", "io.sgagent.compiler..", "io.sgagent.reconcile..", "io.sgagent.api..")
+            .because("netfilter speaks only the ruleset data; what a VM is stays in the compiler");
+
+    @ArchTest
+    static final ArchRule compilerDoesNotRunProcesses = noClasses()
+            .that().resideInAPackage("io.sgagent.compiler..")
+            .should().dependOnClassesThat().resideInAPackage("io.sgagent.netfilter..");
+
+    @ArchTest
+    static final ArchRule onlyTheProcessRunnerStartsProcesses = noClasses()
+            .that().doNotHaveFullyQualifiedName("io.sgagent.netfilter.ProcessRunner")
+            .should().dependOnClassesThat().haveNameMatching("java\\.lang\\.ProcessBuilder(\\$.*)?")
+            .orShould().callMethod(Runtime.class, "exec", String.class)
+            .orShould().callMethod(Runtime.class, "exec", String[].class)
+            .because("every kernel call needs argv, a timeout, the netns prefix and captured stderr");
+
+    @ArchTest
+    static final ArchRule noCyclesBetweenPackages = slices()
+            .matching("io.sgagent.(*)..")
+            .should().beFreeOfCycles()
+            .ignoreDependency(resideInAPackage("io.sgagent.config.."), alwaysTrue())
+            .ignoreDependency(alwaysTrue(), resideInAPackage("io.sgagent.config.."));
+}

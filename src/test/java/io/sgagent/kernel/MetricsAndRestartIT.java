@@ -1,0 +1,87 @@
+package io.sgagent.kernel;
+
+import static io.sgagent.kernel.VmBody.all;
+import static io.sgagent.kernel.VmBody.tcp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sgagent.testbed.Testbed;
+import io.sgagent.testbed.TestbedExtension;
+import io.sgagent.testbed.Vm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Prometheus figures read from the kernel, health, and a restart that keeps (and re-programs) the state. */
+class MetricsAndRestartIT {
+    @RegisterExtension
+    static final TestbedExtension TB = new TestbedExtension("sgmr");
+
+    static Testbed tb;
+    static Vm u;
+    static Vm t;
+    static Vm remote;
+
+    @BeforeAll
+    static void start() {
+        tb = TB.get();
+        u = tb.addVm("u", "vnet1", "02:00:00:00:05:01", List.of("10.99.5.10", "10.99.5.11"), List.of("fd99::5:10"));
+        t = tb.addVm("t", "vnet2", "02:00:00:00:05:02", List.of("10.99.5.20"), List.of("fd99::5:20"));
+        remote = tb.remote();
+    }
+
+    @Test
+    void prometheusAndConntrackEndpointShowKernelFigures() {
+        try (RunningAgent agent = RunningAgent.start(tb.hvNamespace())) {
+            agent.putVm("u", VmBody.of(u, 1).ingress(all("0.0.0.0/0", "::/0"))).expect(200);
+            agent.putVm("t", VmBody.of(t, 1).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
+            tb.conntrackFlush();
+            assertThat(remote.tcpConnect(t, t.ipv4(), 22)).isTrue();
+
+            String conntrack = agent.get("/api/v1/conntrack").expect(200).body();
+            assertThat(conntrack).contains("\"limit\"").contains("\"usage\"");
+            String metrics = agent.get("/actuator/prometheus").expect(200).body();
+            assertThat(metrics)
+                    .contains("sgagent_notrack_set_entries{family=\"ipv4\"} 2.0")
+                    .contains("sgagent_notrack_set_entries{family=\"ipv6\"} 2.0") // address + link-local
+                    .contains("sgagent_vms{tracking=\"untracked\"} 1.0")
+                    .contains("sgagent_vms{tracking=\"tracked\"} 1.0")
+                    .contains("sgagent_conntrack_entries_limit ")
+                    .contains("sgagent_conntrack_insert_failed_total ")
+                    .contains("sgagent_apply_seconds_bucket")
+                    .contains("sgagent_apply_total{result=\"success\"}")
+                    .contains("sgagent_last_apply_timestamp_seconds ");
+            String entries = metrics.lines().filter(l -> l.startsWith("sgagent_conntrack_entries ")).findFirst()
+                    .orElseThrow();
+            assertThat(Double.parseDouble(entries.split(" ")[1])).as("the tracked flow is counted").isGreaterThan(0);
+            assertThat(agent.get("/actuator/health/readiness").expect(200).body()).contains("\"UP\"");
+        }
+    }
+
+    @Test
+    void aRestartedAgentKeepsSeqAndReprogramsAnEmptiedKernel() throws Exception {
+        Path stateDir = Files.createTempDirectory("sgagent-restart");
+        String state = "sgagent.state-dir=" + stateDir;
+        try (RunningAgent agent = RunningAgent.startWith(tb.hvNamespace(), state)) {
+            agent.putVm("t", VmBody.of(t, 7).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
+        }
+        // Simulate a hypervisor reboot: the kernel loses everything of ours.
+        for (String tool : List.of("iptables", "ip6tables")) {
+            for (String table : List.of("filter", "raw")) {
+                tb.execHv(tool, "-t", table, "-F");
+                tb.execHv(tool, "-t", table, "-X");
+            }
+        }
+        assertThat(remote.tcpConnect(t, t.ipv4(), 23)).as("no rules: open").isTrue();
+
+        try (RunningAgent agent = RunningAgent.startWith(tb.hvNamespace(), state)) {
+            assertThat(agent.get("/api/v1/vms/t").expect(200).body()).contains("\"seq\":7");
+            assertThat(remote.tcpConnect(t, t.ipv4(), 23)).as("re-programmed at start").isFalse();
+            assertThat(remote.tcpConnect(t, t.ipv4(), 22)).isTrue();
+            agent.putVm("t", VmBody.of(t, 6).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(409);
+            agent.putVm("t", VmBody.of(t, 7).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
+        }
+    }
+}
