@@ -39,8 +39,10 @@ final class AntiSpoofChains {
             for (IPAddress address : nic.ownAddresses(family)) {
                 rules.add(Rule.of("-s " + address.toCanonicalString() + "/128", Action.RETURN));
             }
-            // Duplicate address detection and MLD reports sent before an address is usable come from ::.
-            rules.add(Rule.of("-s ::/128 -p ipv6-icmp", Action.RETURN));
+            // Duplicate address detection (neighbour solicitation) and the MLDv2 report sent before an address
+            // is usable come from ::; nothing else may.
+            rules.add(Rule.of("-s ::/128 " + Matches.icmp6(135), Action.RETURN));
+            rules.add(Rule.of("-s ::/128 " + Matches.icmp6(143), Action.RETURN));
         }
         rules.add(Rule.always(Action.DROP));
         return new Chain(ChainNames.antiSpoof(nic.device()), rules);

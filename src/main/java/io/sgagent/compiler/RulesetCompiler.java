@@ -81,6 +81,8 @@ public final class RulesetCompiler {
         if (family == Family.IPV4) {
             notrack.add(Rule.of("-m addrtype --dst-type BROADCAST", Action.RETURN));
         }
+        // Broadcast and multicast also reach the hypervisor itself, whose traffic always stays tracked.
+        notrack.add(Rule.of("-m addrtype --dst-type MULTICAST", Action.RETURN));
         notrack.add(Rule.always(Action.NOTRACK));
 
         List<Chain> all = new ArrayList<>();

@@ -15,7 +15,10 @@ public record HostState(SortedMap<String, Vm> vms) {
     public static final HostState EMPTY = new HostState(new TreeMap<>());
 
     public HostState {
-        vms = Collections.unmodifiableSortedMap(new TreeMap<>(vms));
+        // Natural name order whatever comparator the caller's map had: compiler output must not depend on it.
+        TreeMap<String, Vm> byName = new TreeMap<>();
+        byName.putAll(vms);
+        vms = Collections.unmodifiableSortedMap(byName);
         Map<String, String> deviceOwner = new HashMap<>();
         Map<IPAddress, String> addressOwner = new HashMap<>();
         for (Vm vm : vms.values()) {

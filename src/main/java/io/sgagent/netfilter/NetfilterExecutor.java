@@ -55,8 +55,10 @@ public class NetfilterExecutor {
         try {
             applySets(desired);
             for (FamilyRuleset family : desired.families()) {
-                applyFamily(desired.prefix(), family);
+                // Marked before the write: *-restore commits table by table, so a failure in the filter table
+                // can leave the raw table already changed, and the rollback must cover this family too.
                 written.add(family.family());
+                applyFamily(desired.prefix(), family);
             }
             lastApplied = desired;
         } catch (KernelApplyException e) {

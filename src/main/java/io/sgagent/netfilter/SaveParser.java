@@ -22,7 +22,7 @@ final class SaveParser {
         Map<String, KernelTable> tables = new HashMap<>();
         String table = null;
         Set<String> own = new HashSet<>();
-        Map<String, List<Integer>> hooks = new HashMap<>();
+        Map<String, List<KernelTable.BuiltinJump>> hooks = new HashMap<>();
         Map<String, Integer> builtinCount = new HashMap<>();
         Map<String, List<String>> rules = new LinkedHashMap<>();
         for (String raw : save.split("\n")) {
@@ -55,7 +55,8 @@ final class SaveParser {
                     int position = builtinCount.merge(chain, 1, Integer::sum);
                     String rest = parts.length > 2 ? parts[2] : "";
                     if (rest.matches("-j " + java.util.regex.Pattern.quote(prefix) + "\\S+")) {
-                        hooks.computeIfAbsent(chain, c -> new ArrayList<>()).add(position);
+                        hooks.computeIfAbsent(chain, c -> new ArrayList<>())
+                                .add(new KernelTable.BuiltinJump(position, rest.substring(3)));
                     }
                 }
             }

@@ -6,9 +6,10 @@ import java.util.Set;
 
 /**
  * What the kernel currently holds of ours in one table, as read back before a write: the chains with our
- * prefix and, per built-in chain, the 1-based positions of rules jumping to our top-level chain.
+ * prefix (with their rules) and, per built-in chain, every rule jumping to one of our chains, in order, with
+ * its 1-based position.
  */
-public record KernelTable(String table, Set<String> ownChains, Map<String, List<Integer>> hookJumpPositions,
+public record KernelTable(String table, Set<String> ownChains, Map<String, List<BuiltinJump>> builtinJumps,
                           Map<String, List<String>> chainRules) {
     public static KernelTable empty(String table) {
         return new KernelTable(table, Set.of(), Map.of(), Map.of());
@@ -16,13 +17,28 @@ public record KernelTable(String table, Set<String> ownChains, Map<String, List<
 
     public KernelTable {
         ownChains = Set.copyOf(ownChains);
-        hookJumpPositions = Map.copyOf(hookJumpPositions);
+        builtinJumps = Map.copyOf(builtinJumps);
         chainRules = Map.copyOf(chainRules);
     }
 
-    /** True when exactly one jump to {@code hook.target()} exists and it is the first rule of its chain. */
+    /** A rule in a built-in chain that jumps to one of our chains. */
+    public record BuiltinJump(int position, String target) {
+    }
+
+    /** True when our only jump in the hook's built-in chain is the hook itself, as its first rule. */
     public boolean hookInPlace(HookJump hook) {
-        List<Integer> positions = hookJumpPositions.getOrDefault(hook.builtinChain(), List.of());
-        return positions.equals(List.of(1));
+        return builtinJumps.getOrDefault(hook.builtinChain(), List.of())
+                .equals(List.of(new BuiltinJump(1, hook.target())));
+    }
+
+    /** Positions of our jumps per built-in chain. */
+    public Map<String, List<Integer>> hookJumpPositions() {
+        return builtinJumps.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                e -> e.getValue().stream().map(BuiltinJump::position).toList()));
+    }
+
+    /** Our jumps in one built-in chain (the hook, duplicates of it, or jumps to chains of an older layout). */
+    public List<BuiltinJump> jumpsIn(String builtinChain) {
+        return builtinJumps.getOrDefault(builtinChain, List.of());
     }
 }

@@ -46,9 +46,11 @@ public final class RestoreRenderer {
             }
             for (HookJump hook : table.hooks()) {
                 if (!kernel.hookInPlace(hook)) {
-                    int copies = kernel.hookJumpPositions().getOrDefault(hook.builtinChain(), List.of()).size();
-                    for (int i = 0; i < copies; i++) {
-                        out.append("-D ").append(hook.builtinChain()).append(' ').append(hook.rule()).append('\n');
+                    // Remove every jump of ours from the built-in chain (misplaced, duplicated, or to a chain of
+                    // an older layout that is about to be deleted), then put the one hook first.
+                    for (KernelTable.BuiltinJump jump : kernel.jumpsIn(hook.builtinChain())) {
+                        out.append("-D ").append(hook.builtinChain()).append(" -j ").append(jump.target())
+                                .append('\n');
                     }
                     out.append("-I ").append(hook.builtinChain()).append(" 1 ").append(hook.rule()).append('\n');
                 }

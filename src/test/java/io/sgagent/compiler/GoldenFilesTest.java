@@ -223,7 +223,6 @@ class GoldenFilesTest {
      * dispatch order (and different text) for the same VMs.
      */
     @Test
-    @Disabled("bug: HostState keeps a caller's SortedMap comparator, so VM order (and compiler output) depends on it")
     void aReverseSortedMapGivesTheSameText() {
         HostState several = cases().get("several-vms").host();
         TreeMap<String, Vm> reversed = new TreeMap<>(Comparator.reverseOrder());

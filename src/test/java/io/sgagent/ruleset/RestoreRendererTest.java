@@ -18,7 +18,8 @@ class RestoreRendererTest {
                     List.of(FORWARD_HOOK))));
 
     private static Map<String, KernelTable> kernel(Set<String> own, List<Integer> hookPositions) {
-        return Map.of("filter", new KernelTable("filter", own, Map.of("FORWARD", hookPositions), Map.of()));
+        return Map.of("filter", new KernelTable("filter", own, Map.of("FORWARD", hookPositions.stream()
+                .map(p -> new KernelTable.BuiltinJump(p, "sga-FORWARD")).toList()), Map.of()));
     }
 
     @Test
@@ -125,7 +126,7 @@ class RestoreRendererTest {
                         List.of(new HookJump("PREROUTING", "sga-PREROUTING"))),
                 new TableRules("filter", List.of(new Chain("sga-FORWARD", List.of())), List.of(FORWARD_HOOK))));
         Map<String, KernelTable> current = Map.of(
-                "raw", new KernelTable("raw", Set.of("sga-PREROUTING"), Map.of("PREROUTING", List.of(1)), Map.of()));
+                "raw", new KernelTable("raw", Set.of("sga-PREROUTING"), Map.of("PREROUTING", List.of(new KernelTable.BuiltinJump(1, "sga-PREROUTING"))), Map.of()));
 
         assertThat(RestoreRenderer.render(two, current)).isEqualTo("""
                 *raw
