@@ -1,8 +1,9 @@
 package io.sgagent.netfilter;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import io.sgagent.ruleset.ConntrackEntry;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -115,9 +116,14 @@ public class ConntrackClient {
         return sums;
     }
 
+    /**
+     * nf_conntrack_max is host-wide, so the agent's own view is the managed namespace's view too. Read with a
+     * plain stream: {@code Files.readString} sizes its read from the file's reported size and returned "2"
+     * for "262144" from procfs on kernel 6.18.
+     */
     private static long readLimit() {
-        try {
-            return parseLong(Files.readString(Path.of("/proc/sys/net/netfilter/nf_conntrack_max")).strip());
+        try (InputStream in = new FileInputStream("/proc/sys/net/netfilter/nf_conntrack_max")) {
+            return parseLong(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
         } catch (IOException e) {
             return -1;
         }

@@ -56,6 +56,9 @@ class MetricsAndRestartIT {
             String entries = metrics.lines().filter(l -> l.startsWith("sgagent_conntrack_entries ")).findFirst()
                     .orElseThrow();
             assertThat(Double.parseDouble(entries.split(" ")[1])).as("the tracked flow is counted").isGreaterThan(0);
+            long limit = Long.parseLong(tb.execHv("cat", "/proc/sys/net/netfilter/nf_conntrack_max").strip());
+            assertThat(metrics).contains("sgagent_conntrack_entries_limit " + (double) limit);
+            assertThat(conntrack).contains("\"limit\":" + limit);
             assertThat(agent.get("/actuator/health/readiness").expect(200).body()).contains("\"UP\"");
         }
     }
