@@ -5,6 +5,7 @@ import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelApplyException;
 import io.sgagent.netfilter.NetfilterExecutor;
 import io.sgagent.netfilter.ProcessRunner;
+import io.sgagent.reconcile.DriftRepairer;
 import io.sgagent.reconcile.HostReconciler;
 import io.sgagent.state.DesiredStateStore;
 import io.sgagent.metrics.CachedConntrackReport;
@@ -77,9 +78,14 @@ public class AgentConfiguration {
         return new HostReconciler(new RulesetCompiler(), executor, conntrack, store, Clock.systemUTC());
     }
 
+    @Bean(destroyMethod = "close")
+    DriftRepairer driftRepairer(HostReconciler reconciler, SgAgentProperties properties) {
+        return new DriftRepairer(reconciler, properties.reconcile().driftInterval());
+    }
+
     /** Programs the stored state before the agent takes requests (an empty store installs the base chains). */
     @Bean
-    ApplicationRunner adoptStoredState(HostReconciler reconciler, SgAgentProperties properties) {
+    ApplicationRunner adoptStoredState(HostReconciler reconciler, DriftRepairer drift, SgAgentProperties properties) {
         return args -> {
             String where = properties.netfilter().netns().isBlank() ? "this network namespace"
                     : "network namespace " + properties.netfilter().netns();
@@ -89,6 +95,7 @@ public class AgentConfiguration {
             } catch (KernelApplyException e) {
                 log.error("sg-agent cannot program {}: {}", where, e.getMessage());
             }
+            drift.start();
         };
     }
 }

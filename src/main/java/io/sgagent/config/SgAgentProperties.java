@@ -16,7 +16,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record SgAgentProperties(
         @DefaultValue Netfilter netfilter,
         @DefaultValue("/var/lib/sg-agent") Path stateDir,
-        @DefaultValue Api api) {
+        @DefaultValue Api api,
+        @DefaultValue Reconcile reconcile) {
+
+    /** @param driftInterval how often the kernel is compared with the desired state (0 disables) */
+    public record Reconcile(@DefaultValue("10s") Duration driftInterval) {
+    }
 
     /**
      * @param netns          empty: program the namespace the agent runs in; a name: program that

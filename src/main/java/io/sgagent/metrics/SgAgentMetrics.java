@@ -29,7 +29,7 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
     private Timer applyTimer;
     private Counter applySuccess;
     private Counter applyFailure;
-    private Counter driftRepairs;
+    private MeterRegistry registry;
 
     public SgAgentMetrics(SecurityGroupService service, CachedConntrackReport conntrack) {
         this.service = service;
@@ -68,8 +68,10 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
                 .description("Kernel applies by result").register(registry);
         applyFailure = Counter.builder("sgagent.apply.total").tag("result", "failure")
                 .description("Kernel applies by result").register(registry);
-        driftRepairs = Counter.builder("sgagent.drift.repairs.total")
-                .description("Repairs of kernel state that drifted from the desired state").register(registry);
+        this.registry = registry;
+        for (String kind : new String[] {"chain", "hook", "set", "sysctl"}) {
+            driftCounter(kind);
+        }
         Gauge.builder("sgagent.last.apply.timestamp.seconds", lastApplyEpochMillis, v -> v.get() / 1000.0)
                 .description("Unix time of the last successful apply").register(registry);
     }
@@ -86,10 +88,16 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
         }
     }
 
-    public void driftRepaired() {
-        if (driftRepairs != null) {
-            driftRepairs.increment();
+    @Override
+    public void driftRepaired(String kind) {
+        if (registry != null) {
+            driftCounter(kind).increment();
         }
+    }
+
+    private Counter driftCounter(String kind) {
+        return Counter.builder("sgagent.drift.repairs.total").tag("object", kind)
+                .description("Repairs of kernel objects that drifted from the desired state").register(registry);
     }
 
     static String tracking(VmStatus status) {

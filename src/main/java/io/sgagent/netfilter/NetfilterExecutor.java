@@ -67,6 +67,57 @@ public class NetfilterExecutor {
         }
     }
 
+    /**
+     * Compares the kernel with {@code desired} without writing anything: our sets and their members, our
+     * chains and their rules, our hook jumps and their position, the bridge-nf sysctls. Costs one read per
+     * tool, so it can run every few seconds. Returns what differs, e.g. "chain ipv4/filter/sga-i-web".
+     */
+    public List<String> drift(Ruleset desired) throws KernelApplyException {
+        List<String> drifted = new ArrayList<>();
+        for (String key : BRIDGE_NF_SYSCTLS) {
+            ProcessResult current = runner.run(List.of("sysctl", "-n", key), null);
+            if (!current.ok() || !current.stdout().strip().equals("1")) {
+                drifted.add("sysctl " + key);
+            }
+        }
+        Map<String, Set<String>> sets = readSets(desired.prefix());
+        for (var set : desired.sets()) {
+            if (!set.members().equals(sets.get(set.name()))) {
+                drifted.add("set " + set.name());
+            }
+        }
+        for (FamilyRuleset family : desired.families()) {
+            Map<String, KernelTable> kernel = read(family.family(), desired.prefix());
+            for (var table : family.tables()) {
+                String where = family.family().name().toLowerCase(java.util.Locale.ROOT) + "/" + table.table();
+                KernelTable current = kernel.getOrDefault(table.table(), KernelTable.empty(table.table()));
+                for (var hook : table.hooks()) {
+                    if (!current.hookInPlace(hook)) {
+                        drifted.add("hook " + where + "/" + hook.builtinChain());
+                    }
+                }
+                Set<String> wanted = new java.util.HashSet<>();
+                for (var chain : table.chains()) {
+                    wanted.add(chain.name());
+                    List<String> have = current.chainRules().get(chain.name());
+                    if (have == null || !normalised(have).equals(normalised(RestoreRenderer.ruleLines(chain)))) {
+                        drifted.add("chain " + where + "/" + chain.name());
+                    }
+                }
+                for (String own : current.ownChains()) {
+                    if (!wanted.contains(own)) {
+                        drifted.add("chain " + where + "/" + own);
+                    }
+                }
+            }
+        }
+        return drifted;
+    }
+
+    private static List<String> normalised(List<String> rules) {
+        return rules.stream().map(ProtocolNames::normalise).toList();
+    }
+
     /** Deletes conntrack entries to or from each address (B6/B7). "Nothing to delete" is not an error. */
     public void flushConntrack(Collection<String> addresses) {
         for (String address : addresses) {

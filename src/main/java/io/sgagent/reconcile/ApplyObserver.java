@@ -10,4 +10,8 @@ public interface ApplyObserver {
     ApplyObserver NONE = (duration, succeeded) -> { };
 
     void applied(Duration duration, boolean succeeded);
+
+    /** A drifted kernel object was repaired; {@code kind} is "chain", "hook", "set" or "sysctl". */
+    default void driftRepaired(String kind) {
+    }
 }

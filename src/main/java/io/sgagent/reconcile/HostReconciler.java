@@ -105,6 +105,37 @@ public class HostReconciler implements SecurityGroupService {
         }
     }
 
+    /**
+     * Drift repair: if the kernel no longer holds exactly what was last programmed (someone flushed a chain,
+     * deleted our hook, emptied a set, turned bridge-nf off), program it again. Cheap when nothing drifted:
+     * one read per tool, no write. Returns what was repaired.
+     */
+    public List<String> repairDrift() {
+        synchronized (writeLock) {
+            Snapshot current = snapshot;
+            List<String> drifted;
+            try {
+                drifted = executor.drift(current.ruleset());
+            } catch (KernelApplyException e) {
+                log.warn("drift check could not read the kernel: {}", e.getMessage());
+                return List.of();
+            }
+            if (drifted.isEmpty()) {
+                return drifted;
+            }
+            log.warn("kernel drifted from the desired state, repairing: {}", drifted);
+            try {
+                apply(current.ruleset());
+                for (String object : drifted) {
+                    observer.driftRepaired(object.substring(0, object.indexOf(' ')));
+                }
+            } catch (KernelApplyException e) {
+                log.error("drift repair failed: {}", e.getMessage());
+            }
+            return drifted;
+        }
+    }
+
     public boolean lastApplySucceeded() {
         return lastApplySucceeded;
     }
