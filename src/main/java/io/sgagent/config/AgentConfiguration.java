@@ -31,7 +31,8 @@ public class AgentConfiguration {
 
     @Bean
     ProcessRunner processRunner(SgAgentProperties properties) {
-        return new ProcessRunner(properties.netfilter().netns(), properties.netfilter().commandTimeout());
+        return new ProcessRunner(properties.netfilter().netns(), properties.netfilter().commandTimeout(),
+                properties.netfilter().toolPath());
     }
 
     @Bean

@@ -28,11 +28,13 @@ public record SgAgentProperties(
      *                       {@code ip netns} namespace instead (tests, sandbox)
      * @param commandTimeout timeout of every kernel tool invocation
      * @param xtablesWait    seconds iptables-restore waits for the xtables lock ({@code -w})
+     * @param toolPath       directories searched for the kernel tools before PATH (empty: PATH only)
      */
     public record Netfilter(
             @DefaultValue("") String netns,
             @DefaultValue("30s") Duration commandTimeout,
-            @DefaultValue("10") int xtablesWait) {
+            @DefaultValue("10") int xtablesWait,
+            @DefaultValue("") String toolPath) {
     }
 
     /**

@@ -24,10 +24,20 @@ import java.util.concurrent.TimeUnit;
 public class ProcessRunner {
     private final String netns;
     private final Duration timeout;
+    private final String toolPath;
 
     public ProcessRunner(String netns, Duration timeout) {
+        this(netns, timeout, "");
+    }
+
+    /**
+     * @param toolPath directories searched for the kernel tools before the inherited PATH (empty: PATH only);
+     *                 lets an operator pin tool versions, and lets fault tests wrap a tool
+     */
+    public ProcessRunner(String netns, Duration timeout, String toolPath) {
         this.netns = netns == null ? "" : netns.strip();
         this.timeout = timeout;
+        this.toolPath = toolPath == null ? "" : toolPath.strip();
     }
 
     public String netns() {
@@ -41,7 +51,7 @@ public class ProcessRunner {
             command.addAll(List.of("ip", "netns", "exec", netns));
         }
         command.addAll(argv);
-        return runRaw(command, stdin, timeout);
+        return runRaw(command, stdin, timeout, toolPath);
     }
 
     /** Runs {@code argv} in the agent's own namespace (used for namespace management itself). */
@@ -50,6 +60,10 @@ public class ProcessRunner {
     }
 
     static ProcessResult runRaw(List<String> command, String stdin, Duration timeout) {
+        return runRaw(command, stdin, timeout, "");
+    }
+
+    static ProcessResult runRaw(List<String> command, String stdin, Duration timeout, String toolPath) {
         Path in = null;
         Path out = null;
         Path err = null;
@@ -59,6 +73,10 @@ public class ProcessRunner {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
+            if (!toolPath.isEmpty()) {
+                String inherited = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+                builder.environment().put("PATH", toolPath + ":" + inherited);
+            }
             if (stdin != null) {
                 in = Files.createTempFile("sgagent-in", ".txt");
                 Files.writeString(in, stdin, StandardCharsets.UTF_8);

@@ -51,6 +51,8 @@ public class HostReconciler implements SecurityGroupService {
     private final Clock clock;
     private volatile ApplyObserver observer = ApplyObserver.NONE;
     private final Object writeLock = new Object();
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite> pending =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile Snapshot snapshot;
     private volatile boolean lastApplySucceeded;
 
@@ -71,13 +73,21 @@ public class HostReconciler implements SecurityGroupService {
 
     /**
      * Startup adoption: program the stored state (an empty store still installs the base chains and hooks,
-     * and removes chains of ours that no VM needs any more).
+     * and removes chains of ours that no VM needs any more), unless the kernel already holds exactly that.
      */
     public void start() throws KernelApplyException {
         synchronized (writeLock) {
             HostState host = new HostState(new TreeMap<>(store.load()));
             Ruleset ruleset = compiler.compile(host);
-            apply(ruleset);
+            // A restarted agent on an unchanged kernel writes nothing: no rule is rewritten, no counter reset.
+            List<String> drifted = executor.drift(ruleset);
+            if (drifted.isEmpty()) {
+                lastApplySucceeded = true;
+                log.info("kernel already holds the stored state of {} VMs; nothing written", host.vms().size());
+            } else {
+                log.info("programming the stored state ({} objects differ)", drifted.size());
+                apply(ruleset);
+            }
             Instant now = clock.instant();
             Map<String, VmStatus> statuses = new HashMap<>();
             for (Vm vm : host.vms().values()) {
@@ -146,82 +156,153 @@ public class HostReconciler implements SecurityGroupService {
 
     @Override
     public PutOutcome put(Vm vm) {
-        synchronized (writeLock) {
-            Snapshot current = snapshot;
-            Vm previous = current.host().vms().get(vm.name());
-            if (previous != null) {
-                if (vm.seq() < previous.seq()) {
-                    return new PutOutcome.StaleSeq(vm.seq(), previous.seq());
-                }
-                if (vm.seq() == previous.seq()) {
-                    return vm.sameContent(previous)
-                            ? new PutOutcome.Unchanged(current.statuses().get(vm.name()))
-                            : new PutOutcome.SeqReused(vm.seq());
-                }
-            }
-            HostState next;
-            try {
-                next = current.host().with(vm);
-            } catch (HostState.HostConflictException e) {
-                return new PutOutcome.Conflict(e.getMessage());
-            }
-            Ruleset ruleset = compiler.compile(next);
-            try {
-                store.save(vm);
-            } catch (StateStoreException e) {
-                return new PutOutcome.Failed("cannot store the desired state: " + e.getMessage());
-            }
-            try {
-                apply(ruleset);
-            } catch (KernelApplyException e) {
-                restore(vm.name(), previous);
-                return new PutOutcome.Failed(e.getMessage());
-            }
-            if (previous != null) {
-                executor.flushConntrack(removedAddresses(previous, vm));
-                cutFlowsNoLongerAllowed(vm);
-            }
-            VmStatus status = status(vm, clock.instant());
-            Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
-            statuses.put(vm.name(), status);
-            snapshot = new Snapshot(next, statuses, ruleset);
-            return new PutOutcome.Applied(status);
-        }
+        return (PutOutcome) submit(new PendingWrite(vm.name(), vm));
     }
 
     @Override
     public DeleteOutcome delete(String name) {
+        return (DeleteOutcome) submit(new PendingWrite(name, null));
+    }
+
+    /**
+     * Flat combining: every writer queues its request, then takes the write lock; whoever holds the lock
+     * applies everything queued so far as one batch (one compile, one transaction per family) and answers
+     * each request. A writer that finds its request already answered by an earlier holder just returns. So a
+     * burst of N concurrent PUTs costs a few kernel transactions, not N, and no extra thread is needed.
+     */
+    private Object submit(PendingWrite write) {
+        pending.add(write);
         synchronized (writeLock) {
-            Snapshot current = snapshot;
-            Vm previous = current.host().vms().get(name);
-            if (previous == null) {
-                return new DeleteOutcome.NotFound();
+            if (!write.isDone()) {
+                List<PendingWrite> batch = new ArrayList<>();
+                for (PendingWrite next; (next = pending.poll()) != null; ) {
+                    batch.add(next);
+                }
+                applyBatch(batch);
             }
-            HostState next = current.host().without(name);
-            Ruleset ruleset = compiler.compile(next);
-            try {
-                store.delete(name);
-            } catch (StateStoreException e) {
-                return new DeleteOutcome.Failed("cannot store the desired state: " + e.getMessage());
+        }
+        return write.outcome();
+    }
+
+    /** Validates each write against the state the earlier writes of the batch produce, then applies them all. */
+    private void applyBatch(List<PendingWrite> batch) {
+        Snapshot current = snapshot;
+        HostState state = current.host();
+        List<PendingWrite> accepted = new ArrayList<>();
+        List<PendingWrite> unchanged = new ArrayList<>();
+        for (PendingWrite write : batch) {
+            Vm previous = state.vms().get(write.name());
+            write.previous = previous;
+            if (write.vm() == null) {
+                if (previous == null) {
+                    write.complete(new DeleteOutcome.NotFound());
+                    continue;
+                }
+                state = state.without(write.name());
+            } else {
+                Vm vm = write.vm();
+                if (previous != null && vm.seq() < previous.seq()) {
+                    write.complete(new PutOutcome.StaleSeq(vm.seq(), previous.seq()));
+                    continue;
+                }
+                if (previous != null && vm.seq() == previous.seq()) {
+                    if (vm.sameContent(previous)) {
+                        unchanged.add(write); // B10: answered with the status, no kernel write for it
+                    } else {
+                        write.complete(new PutOutcome.SeqReused(vm.seq()));
+                    }
+                    continue;
+                }
+                try {
+                    state = state.with(vm);
+                } catch (HostState.HostConflictException e) {
+                    write.complete(new PutOutcome.Conflict(e.getMessage()));
+                    continue;
+                }
             }
-            try {
-                apply(ruleset);
-            } catch (KernelApplyException e) {
-                restore(name, previous);
-                return new DeleteOutcome.Failed(e.getMessage());
+            accepted.add(write);
+        }
+        if (!accepted.isEmpty()) {
+            commit(current, state, accepted, batch.size());
+        }
+        for (PendingWrite write : unchanged) {
+            VmStatus status = snapshot.statuses().get(write.name());
+            write.complete(status != null && status.vm().seq() == write.vm().seq()
+                    ? new PutOutcome.Unchanged(status)
+                    : new PutOutcome.Failed("an identical request in the same batch was not applied"));
+        }
+    }
+
+    /** Store, then kernel; on refusal undo the store and, for a batch, retry each write alone to isolate it. */
+    private void commit(Snapshot current, HostState next, List<PendingWrite> accepted, int batchSize) {
+        Ruleset ruleset = compiler.compile(next);
+        int stored = 0;
+        try {
+            for (PendingWrite write : accepted) {
+                if (write.vm() == null) {
+                    store.delete(write.name());
+                } else {
+                    store.save(write.vm());
+                }
+                stored++;
             }
-            // B7: a new VM reusing these addresses must not inherit this VM's flows.
-            executor.flushConntrack(addresses(previous));
-            Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
-            statuses.remove(name);
-            snapshot = new Snapshot(next, statuses, ruleset);
-            return new DeleteOutcome.Deleted();
+            apply(ruleset);
+        } catch (StateStoreException | KernelApplyException e) {
+            for (int i = stored - 1; i >= 0; i--) {
+                restore(accepted.get(i).name(), accepted.get(i).previous);
+            }
+            String message = e instanceof StateStoreException ? "cannot store the desired state: " + e.getMessage()
+                    : e.getMessage();
+            if (accepted.size() == 1) {
+                PendingWrite write = accepted.get(0);
+                write.complete(write.vm() == null ? new DeleteOutcome.Failed(message) : new PutOutcome.Failed(message));
+            } else {
+                log.warn("a batch of {} writes failed ({}); applying them one by one", accepted.size(), message);
+                for (PendingWrite write : accepted) {
+                    applyBatch(List.of(write.reset()));
+                }
+            }
+            return;
+        }
+        Instant now = clock.instant();
+        Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
+        for (PendingWrite write : accepted) {
+            if (write.vm() == null) {
+                statuses.remove(write.name());
+            } else {
+                statuses.put(write.name(), status(write.vm(), now));
+            }
+        }
+        snapshot = new Snapshot(next, statuses, ruleset);
+        for (PendingWrite write : accepted) {
+            Vm previous = write.previous;
+            if (write.vm() == null) {
+                // B7: a new VM reusing these addresses must not inherit this VM's flows.
+                executor.flushConntrack(addresses(previous));
+                write.complete(new DeleteOutcome.Deleted());
+            } else {
+                if (previous != null) {
+                    executor.flushConntrack(removedAddresses(previous, write.vm()));
+                    cutFlowsNoLongerAllowed(write.vm());
+                }
+                write.complete(new PutOutcome.Applied(statuses.get(write.name())));
+            }
+        }
+        if (batchSize > 1) {
+            log.debug("applied {} writes in one transaction", accepted.size());
         }
     }
 
     @Override
     public ReplaceOutcome replaceAll(HostState desired) {
         synchronized (writeLock) {
+            List<PendingWrite> queued = new ArrayList<>();
+            for (PendingWrite next; (next = pending.poll()) != null; ) {
+                queued.add(next);
+            }
+            if (!queued.isEmpty()) {
+                applyBatch(queued); // writes that arrived first are applied first
+            }
             Snapshot current = snapshot;
             List<String> reasons = new ArrayList<>();
             for (Vm vm : desired.vms().values()) {
