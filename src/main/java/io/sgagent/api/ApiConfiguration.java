@@ -17,11 +17,16 @@ import org.springframework.core.Ordered;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 
-/** Web-layer wiring owned by the API: the auth filter, the OpenAPI document, strict JSON reading. */
+/** Web-layer wiring owned by the API: the auth and body-size filters, the OpenAPI document, strict JSON reading. */
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
     static final String SECURITY_SCHEME = "bearerAuth";
     private static final Logger log = LoggerFactory.getLogger(ApiConfiguration.class);
+    static final String NO_TOKEN_WARNING = "\n"
+            + "!!! SECURITY WARNING: API authentication is DISABLED (sgagent.api.token and sgagent.api.token-file are"
+            + " empty).\n"
+            + "!!! Anyone who can reach this port can open every VM on this host to the Internet, or cut it off.\n"
+            + "!!! Production must set sgagent.api.token-file (the Helm chart does); see docs/security.md.";
 
     /** Only {@code /api/*} (the servlet pattern covers every path below it): docs and actuator stay open. */
     @Bean
@@ -30,12 +35,27 @@ class ApiConfiguration {
         if (filter.enabled()) {
             log.info("API authentication enabled: /api/** requires a bearer token");
         } else {
-            log.warn("API authentication disabled: sgagent.api.token and sgagent.api.token-file are empty");
+            // Deliberately still starts (local trials, acceptance tests), but loudly: see docs/security.md.
+            log.warn(NO_TOKEN_WARNING);
         }
         FilterRegistrationBean<ApiTokenFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setName("apiTokenFilter");
         registration.addUrlPatterns("/api/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
+        return registration;
+    }
+
+    /**
+     * Body-size limit for every path, after the token check (an unauthenticated client is told 401 whatever it
+     * sends). See {@link RequestBodyLimitFilter}.
+     */
+    @Bean
+    FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilterRegistration(SgAgentProperties properties) {
+        FilterRegistrationBean<RequestBodyLimitFilter> registration =
+                new FilterRegistrationBean<>(new RequestBodyLimitFilter(properties.limits()));
+        registration.setName("requestBodyLimitFilter");
+        registration.addUrlPatterns("/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 110);
         return registration;
     }
 

@@ -40,6 +40,8 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
     private static final int DETAIL_MAX_VIOLATIONS = 5;
+    /** A hostile body can hold thousands of bad values; the answer lists the first ones and counts the rest. */
+    static final int MAX_LISTED_VIOLATIONS = 100;
     static final String ROOT_FIELD = "body";
 
     @ExceptionHandler(InvalidInputException.class)
@@ -51,6 +53,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> hostConflict(HostState.HostConflictException ex, WebRequest request) {
         var problem = Problems.rejected(List.of(ex.getMessage()));
         return handleExceptionInternal(ex, problem.getBody(), new HttpHeaders(), problem.getStatusCode(), request);
+    }
+
+    /** A body stream that went beyond the limit outside the JSON converter (normally it is wrapped, see below). */
+    @ExceptionHandler(RequestBodyLimitFilter.BodyTooLargeException.class)
+    ResponseEntity<Object> bodyTooLarge(RequestBodyLimitFilter.BodyTooLargeException ex, WebRequest request) {
+        return tooLarge(ex, request);
     }
 
     /** Bugs and I/O surprises: the client gets a generic 500, the log gets the stack trace. */
@@ -71,7 +79,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
                                                                   HttpHeaders headers, HttpStatusCode status,
                                                                   WebRequest request) {
-        JacksonException jackson = findJacksonCause(ex);
+        RequestBodyLimitFilter.BodyTooLargeException tooLarge =
+                findCause(ex, RequestBodyLimitFilter.BodyTooLargeException.class);
+        if (tooLarge != null) {
+            return tooLarge(tooLarge, request);
+        }
+        JacksonException jackson = findCause(ex, JacksonException.class);
         Violation violation = jackson == null
                 ? new Violation(ROOT_FIELD, ex.getMessage() != null && ex.getMessage().startsWith("Required request body")
                         ? "a JSON request body is required" : "the request body could not be read")
@@ -92,13 +105,24 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return super.createResponseEntity(body, headers, statusCode, request);
     }
 
+    private ResponseEntity<Object> tooLarge(RequestBodyLimitFilter.BodyTooLargeException ex, WebRequest request) {
+        log.info("rejected {}: {}", request.getDescription(false), ex.getMessage());
+        ProblemDetail body = Problems.bodyTooLarge(ex.max(), ex.limit());
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONNECTION, "close");
+        return handleExceptionInternal(ex, body, headers, HttpStatus.CONTENT_TOO_LARGE, request);
+    }
+
     private ResponseEntity<Object> badRequest(Exception ex, List<Violation> violations, WebRequest request) {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail(violations));
         body.setType(URI.create(Problems.TYPE_PREFIX + "invalid-request"));
         body.setTitle("Invalid request");
-        body.setProperty("errors", violations.stream()
+        body.setProperty("errors", violations.stream().limit(MAX_LISTED_VIOLATIONS)
                 .map(v -> new ProblemSchema.FieldError(v.field(), Objects.toString(v.message(), "invalid")))
                 .toList());
+        if (violations.size() > MAX_LISTED_VIOLATIONS) {
+            body.setProperty("errorsOmitted", violations.size() - MAX_LISTED_VIOLATIONS);
+        }
         return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
     }
 
@@ -112,10 +136,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return more > 0 ? shown + "; and " + more + " more (see errors)" : shown;
     }
 
-    private static JacksonException findJacksonCause(Throwable ex) {
-        for (Throwable t = ex.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-            if (t instanceof JacksonException jackson) {
-                return jackson;
+    private static <T extends Throwable> T findCause(Throwable ex, Class<T> type) {
+        int depth = 0;
+        for (Throwable t = ex.getCause(); t != null && depth < 32; t = t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+            if (t == t.getCause()) {
+                break;
             }
         }
         return null;

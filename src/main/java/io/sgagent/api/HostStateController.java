@@ -1,5 +1,6 @@
 package io.sgagent.api;
 
+import io.sgagent.config.SgAgentProperties;
 import io.sgagent.model.HostState;
 import io.sgagent.reconcile.ReplaceOutcome;
 import io.sgagent.reconcile.SecurityGroupService;
@@ -25,9 +26,11 @@ class HostStateController {
     private static final String PROBLEM = VmController.PROBLEM;
 
     private final SecurityGroupService service;
+    private final SgAgentProperties.Limits limits;
 
-    HostStateController(SecurityGroupService service) {
+    HostStateController(SecurityGroupService service, SgAgentProperties properties) {
         this.service = service;
+        this.limits = properties.limits();
     }
 
     @PutMapping(path = "/api/v1/vms", consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -47,6 +50,8 @@ class HostStateController {
             mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class)))
     @ApiResponse(responseCode = "409", description = "Rejected before any kernel write; `reasons` names each VM",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class)))
+    @ApiResponse(responseCode = "413", description = "Body larger than sgagent.limits.max-host-state-body-size",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class)))
     @ApiResponse(responseCode = "503", description = "The kernel refused; the previous rules stay in force",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
                     examples = @ExampleObject(value = ApiExamples.APPLY_FAILED)))
@@ -57,7 +62,7 @@ class HostStateController {
                             schema = @Schema(implementation = HostStateRequest.class),
                             examples = @ExampleObject(name = "two VMs", value = ApiExamples.HOST_STATE_REQUEST)))
             @RequestBody HostStateRequest body) {
-        HostState desired = VmRequestMapper.toHostState(body);
+        HostState desired = VmRequestMapper.toHostState(body, limits);
         ReplaceOutcome outcome = service.replaceAll(desired);
         if (outcome instanceof ReplaceOutcome.Applied applied) {
             return new HostStateResponse(

@@ -20,7 +20,13 @@ record ProblemSchema(
         @ArraySchema(arraySchema = @Schema(description = "400 only: every rejected field.")) List<FieldError> errors,
         @ArraySchema(arraySchema = @Schema(description = "409 from PUT /api/v1/vms only: why the host state was "
                 + "rejected, each naming the VM."), schema = @Schema(example = "web-2: seq 3 is lower than the stored seq 5"))
-        List<String> reasons) {
+        List<String> reasons,
+        @Schema(description = "400 only: how many rejected fields were not listed in `errors` (at most 100 are).",
+                example = "0") Integer errorsOmitted,
+        @Schema(description = "413 and 409 limit-exceeded only: the setting whose limit was exceeded.",
+                example = "sgagent.limits.max-body-size") String limit,
+        @Schema(description = "413 and 409 limit-exceeded only: the value of that limit (bytes, or a count).",
+                example = "1048576") Long max) {
 
     @Schema(name = "FieldError", description = "One rejected field.")
     record FieldError(

@@ -48,6 +48,25 @@ final class Problems {
         return e;
     }
 
+    /** A request within every size limit that would still take the host beyond one (e.g. a VM too many). */
+    static ErrorResponseException limitExceeded(String limit, long max, String detail) {
+        ErrorResponseException e = problem(HttpStatus.CONFLICT, "limit-exceeded", "Limit exceeded", detail);
+        e.getBody().setProperty("limit", "sgagent.limits." + limit);
+        e.getBody().setProperty("max", max);
+        return e;
+    }
+
+    /** The request body is larger than the configured limit (413). */
+    static ProblemDetail bodyTooLarge(long max, String limit) {
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+                "the request body exceeds " + max + " bytes (sgagent.limits." + limit + ")");
+        body.setType(URI.create(TYPE_PREFIX + "body-too-large"));
+        body.setTitle("Request body too large");
+        body.setProperty("limit", "sgagent.limits." + limit);
+        body.setProperty("max", max);
+        return body;
+    }
+
     /** The kernel refused the transaction; the previous rules stay in force. {@code message} is the tool's stderr. */
     static ErrorResponseException kernelFailed(String message) {
         return problem(HttpStatus.SERVICE_UNAVAILABLE, "apply-failed", "Kernel apply failed",

@@ -1,5 +1,6 @@
 package io.sgagent.api;
 
+import io.sgagent.config.SgAgentProperties;
 import io.sgagent.model.Vm;
 import io.sgagent.reconcile.DeleteOutcome;
 import io.sgagent.reconcile.PutOutcome;
@@ -39,9 +40,11 @@ class VmController {
     private static final MediaType TEXT_UTF8 = new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8);
 
     private final SecurityGroupService service;
+    private final SgAgentProperties.Limits limits;
 
-    VmController(SecurityGroupService service) {
+    VmController(SecurityGroupService service, SgAgentProperties properties) {
         this.service = service;
+        this.limits = properties.limits();
     }
 
     @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -62,9 +65,12 @@ class VmController {
     @ApiResponse(responseCode = "401", description = "Missing or wrong bearer token", content = @Content(
             mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class)))
     @ApiResponse(responseCode = "409", description = "Stale seq (`type` ...:stale-seq), same seq with different "
-            + "content (...:seq-reused), or a device/address another VM on this host owns (...:host-conflict)",
+            + "content (...:seq-reused), a device/address another VM on this host owns (...:host-conflict), or a "
+            + "new VM on a host that already has sgagent.limits.vms-per-host VMs (...:limit-exceeded)",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
                     examples = @ExampleObject(value = ApiExamples.STALE_SEQ)))
+    @ApiResponse(responseCode = "413", description = "Body larger than sgagent.limits.max-body-size", content = @Content(
+            mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class)))
     @ApiResponse(responseCode = "503", description = "The kernel refused the change; the previous rules stay in "
             + "force and nothing was stored. `detail` carries the tool's message.", content = @Content(
             mediaType = PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
@@ -82,7 +88,8 @@ class VmController {
                                     @ExampleObject(name = "allow-all", summary = "Allow-all VM: bypasses conntrack",
                                             value = ApiExamples.ALLOW_ALL_REQUEST)}))
             @RequestBody VmRequest body) {
-        Vm vm = VmRequestMapper.toVm(name, body);
+        Vm vm = VmRequestMapper.toVm(name, body, limits);
+        requireRoomFor(vm.name());
         PutOutcome outcome = service.put(vm);
         if (outcome instanceof PutOutcome.Applied applied) {
             return VmStatusResponse.from(applied.status());
@@ -99,6 +106,23 @@ class VmController {
             throw Problems.kernelFailed(failed.message());
         }
         throw new IllegalStateException("unexpected outcome " + outcome);
+    }
+
+    /**
+     * A new VM on a full host is refused before the service sees it. Two concurrent PUTs of new VMs can both pass
+     * this check, so the limit can be overshot by the number of concurrent requests: it is a guard against runaway
+     * clients, not an exact quota.
+     */
+    private void requireRoomFor(String name) {
+        if (service.get(name).isPresent()) {
+            return;
+        }
+        int count = service.list().size();
+        if (count >= limits.vmsPerHost()) {
+            throw Problems.limitExceeded("vms-per-host", limits.vmsPerHost(),
+                    "this host already has " + count + " VMs; the limit is " + limits.vmsPerHost()
+                            + " (sgagent.limits.vms-per-host)");
+        }
     }
 
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)

@@ -1,6 +1,7 @@
 package io.sgagent.api;
 
 import inet.ipaddr.IPAddress;
+import io.sgagent.config.SgAgentProperties.Limits;
 import io.sgagent.model.Addresses;
 import io.sgagent.model.Cidr;
 import io.sgagent.model.Family;
@@ -24,7 +25,8 @@ import java.util.TreeMap;
  * Request DTOs to model records. Checks every field before constructing anything, so that one 400 lists every
  * violation with its JSON path ({@code nics[0].mac}, {@code ingress[2].cidrs[1]}, {@code vms[web-1].seq}), and
  * uses the model's own parsers ({@link Addresses}, {@link Protocol#parse}) so that the API and the model can never
- * disagree about what is valid. Stateless and thread-safe.
+ * disagree about what is valid. Counts beyond the configured {@link Limits} are violations too, checked before the
+ * elements are looked at, so an oversized list costs one violation and no parsing. Stateless and thread-safe.
  */
 final class VmRequestMapper {
     private static final String NULL_ELEMENT = "must not be null";
@@ -32,10 +34,15 @@ final class VmRequestMapper {
     private VmRequestMapper() {
     }
 
-    /** One VM, {@code name} being the path variable. */
+    /** One VM, {@code name} being the path variable, with the default limits. */
     static Vm toVm(String name, VmRequest request) {
+        return toVm(name, request, Limits.defaults());
+    }
+
+    /** One VM, {@code name} being the path variable. */
+    static Vm toVm(String name, VmRequest request, Limits limits) {
         List<Violation> violations = new ArrayList<>();
-        Vm vm = map(name, request, "", "name", violations);
+        Vm vm = map(name, request, "", "name", limits, violations);
         if (!violations.isEmpty()) {
             throw new InvalidInputException(violations);
         }
@@ -48,14 +55,22 @@ final class VmRequestMapper {
      * answers with 409 like the service's own conflicts.
      */
     static HostState toHostState(HostStateRequest request) {
+        return toHostState(request, Limits.defaults());
+    }
+
+    static HostState toHostState(HostStateRequest request, Limits limits) {
         List<Violation> violations = new ArrayList<>();
         if (request.vms() == null) {
             throw InvalidInputException.of("vms", "is required (an empty object removes every VM)");
         }
+        String tooMany = tooMany(request.vms().size(), limits.vmsPerHost(), "VMs", "vms-per-host");
+        if (tooMany != null) {
+            throw InvalidInputException.of("vms", tooMany);
+        }
         TreeMap<String, Vm> vms = new TreeMap<>();
         for (Map.Entry<String, VmRequest> entry : request.vms().entrySet()) {
             String prefix = "vms[" + entry.getKey() + "]";
-            Vm vm = map(entry.getKey(), entry.getValue(), prefix + ".", prefix, violations);
+            Vm vm = map(entry.getKey(), entry.getValue(), prefix + ".", prefix, limits, violations);
             if (vm != null) {
                 vms.put(vm.name(), vm);
             }
@@ -86,7 +101,8 @@ final class VmRequestMapper {
     }
 
     /** Returns the VM, or null after adding at least one violation. */
-    private static Vm map(String name, VmRequest request, String prefix, String nameField, List<Violation> out) {
+    private static Vm map(String name, VmRequest request, String prefix, String nameField, Limits limits,
+                          List<Violation> out) {
         int before = out.size();
         String nameProblem = nameProblem(name);
         if (nameProblem != null) {
@@ -103,20 +119,24 @@ final class VmRequestMapper {
         }
 
         List<Nic> nics = new ArrayList<>();
+        String tooManyNics = request.nics() == null ? null
+                : tooMany(request.nics().size(), limits.nicsPerVm(), "NICs", "nics-per-vm");
         if (request.nics() == null || request.nics().isEmpty()) {
             out.add(new Violation(prefix + "nics", "at least one NIC is required"));
+        } else if (tooManyNics != null) {
+            out.add(new Violation(prefix + "nics", tooManyNics));
         } else {
             Set<String> devices = new HashSet<>();
             Set<IPAddress> addresses = new HashSet<>();
             for (int i = 0; i < request.nics().size(); i++) {
-                Nic nic = nic(request.nics().get(i), prefix + "nics[" + i + "]", devices, addresses, out);
+                Nic nic = nic(request.nics().get(i), prefix + "nics[" + i + "]", devices, addresses, limits, out);
                 if (nic != null) {
                     nics.add(nic);
                 }
             }
         }
-        List<SgRule> ingress = rules(request.ingress(), prefix + "ingress", out);
-        List<SgRule> egress = rules(request.egress(), prefix + "egress", out);
+        List<SgRule> ingress = rules(request.ingress(), prefix + "ingress", limits, out);
+        List<SgRule> egress = rules(request.egress(), prefix + "egress", limits, out);
 
         if (out.size() != before) {
             return null;
@@ -130,7 +150,7 @@ final class VmRequestMapper {
         }
     }
 
-    private static Nic nic(NicDto dto, String path, Set<String> devices, Set<IPAddress> vmAddresses,
+    private static Nic nic(NicDto dto, String path, Set<String> devices, Set<IPAddress> vmAddresses, Limits limits,
                            List<Violation> out) {
         if (dto == null) {
             out.add(new Violation(path, NULL_ELEMENT));
@@ -157,8 +177,8 @@ final class VmRequestMapper {
                 out.add(new Violation(path + ".mac", e.getMessage()));
             }
         }
-        List<IPAddress> ipv4 = addresses(dto.ipv4(), Family.IPV4, path + ".ipv4", vmAddresses, out);
-        List<IPAddress> ipv6 = addresses(dto.ipv6(), Family.IPV6, path + ".ipv6", vmAddresses, out);
+        List<IPAddress> ipv4 = addresses(dto.ipv4(), Family.IPV4, path + ".ipv4", vmAddresses, limits, out);
+        List<IPAddress> ipv6 = addresses(dto.ipv6(), Family.IPV6, path + ".ipv6", vmAddresses, limits, out);
         if (out.size() != before) {
             return null;
         }
@@ -171,9 +191,15 @@ final class VmRequestMapper {
     }
 
     private static List<IPAddress> addresses(List<String> texts, Family family, String path,
-                                             Set<IPAddress> vmAddresses, List<Violation> out) {
+                                             Set<IPAddress> vmAddresses, Limits limits, List<Violation> out) {
         List<IPAddress> result = new ArrayList<>();
         if (texts == null) {
+            return result;
+        }
+        String tooMany = tooMany(texts.size(), limits.addressesPerNic(),
+                (family == Family.IPV4 ? "IPv4" : "IPv6") + " addresses", "addresses-per-nic");
+        if (tooMany != null) {
+            out.add(new Violation(path, tooMany));
             return result;
         }
         for (int i = 0; i < texts.size(); i++) {
@@ -198,13 +224,18 @@ final class VmRequestMapper {
         return result;
     }
 
-    private static List<SgRule> rules(List<RuleDto> dtos, String path, List<Violation> out) {
+    private static List<SgRule> rules(List<RuleDto> dtos, String path, Limits limits, List<Violation> out) {
         List<SgRule> rules = new ArrayList<>();
         if (dtos == null) {
             return rules;
         }
+        String tooMany = tooMany(dtos.size(), limits.rulesPerDirection(), "rules", "rules-per-direction");
+        if (tooMany != null) {
+            out.add(new Violation(path, tooMany));
+            return rules;
+        }
         for (int i = 0; i < dtos.size(); i++) {
-            SgRule rule = rule(dtos.get(i), path + "[" + i + "]", out);
+            SgRule rule = rule(dtos.get(i), path + "[" + i + "]", limits, out);
             if (rule != null) {
                 rules.add(rule);
             }
@@ -212,7 +243,7 @@ final class VmRequestMapper {
         return rules;
     }
 
-    private static SgRule rule(RuleDto dto, String path, List<Violation> out) {
+    private static SgRule rule(RuleDto dto, String path, Limits limits, List<Violation> out) {
         if (dto == null) {
             out.add(new Violation(path, NULL_ELEMENT));
             return null;
@@ -230,7 +261,7 @@ final class VmRequestMapper {
         }
         PortRange ports = ports(dto, protocol, path, out);
         IcmpMatch icmp = icmp(dto, protocol, path, out);
-        List<Cidr> cidrs = cidrs(dto.cidrs(), path + ".cidrs", out);
+        List<Cidr> cidrs = cidrs(dto.cidrs(), path + ".cidrs", limits, out);
         if (out.size() != before) {
             return null;
         }
@@ -309,10 +340,15 @@ final class VmRequestMapper {
         return value == null || value == -1 ? null : value;
     }
 
-    private static List<Cidr> cidrs(List<String> texts, String path, List<Violation> out) {
+    private static List<Cidr> cidrs(List<String> texts, String path, Limits limits, List<Violation> out) {
         List<Cidr> cidrs = new ArrayList<>();
         if (texts == null || texts.isEmpty()) {
             out.add(new Violation(path, "at least one CIDR is required (0.0.0.0/0 or ::/0 for anywhere)"));
+            return cidrs;
+        }
+        String tooMany = tooMany(texts.size(), limits.cidrsPerRule(), "CIDRs", "cidrs-per-rule");
+        if (tooMany != null) {
+            out.add(new Violation(path, tooMany));
             return cidrs;
         }
         for (int i = 0; i < texts.size(); i++) {
@@ -328,6 +364,14 @@ final class VmRequestMapper {
             }
         }
         return cidrs;
+    }
+
+    /** The message for a list beyond its limit, naming the property that sets it; null within the limit. */
+    static String tooMany(int count, int max, String what, String property) {
+        if (count <= max) {
+            return null;
+        }
+        return count + " " + what + " exceed the limit of " + max + " (sgagent.limits." + property + ")";
     }
 
     private static String stripDot(String prefix) {

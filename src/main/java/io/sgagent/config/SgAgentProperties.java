@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Every setting of the agent ({@code sgagent.*}).
@@ -11,13 +12,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param netfilter where and how the kernel is programmed
  * @param stateDir  directory holding the durable desired state
  * @param api       API access control
+ * @param limits    size limits of API requests (docs/security.md)
  */
 @ConfigurationProperties(prefix = "sgagent")
 public record SgAgentProperties(
         @DefaultValue Netfilter netfilter,
         @DefaultValue("/var/lib/sg-agent") Path stateDir,
         @DefaultValue Api api,
-        @DefaultValue Reconcile reconcile) {
+        @DefaultValue Reconcile reconcile,
+        @DefaultValue Limits limits) {
 
     /** @param driftInterval how often the kernel is compared with the desired state (0 disables) */
     public record Reconcile(@DefaultValue("10s") Duration driftInterval) {
@@ -42,5 +45,44 @@ public record SgAgentProperties(
      * @param tokenFile file holding the token (first line), read at start; wins over {@code token}
      */
     public record Api(@DefaultValue("") String token, @DefaultValue("") String tokenFile) {
+    }
+
+    /**
+     * Upper bounds on what one API request may ask for; beyond them the API answers 413 (body) or 400/409 naming
+     * the limit, before anything reaches the reconciler. The defaults are far above any real VM and keep a
+     * buggy or hostile client from making the agent compile or program millions of rules.
+     *
+     * @param maxBodySize          request body of every API call except the full host state
+     * @param maxHostStateBodySize request body of {@code PUT /api/v1/vms} (every VM of the host at once)
+     * @param nicsPerVm            NICs of one VM
+     * @param rulesPerDirection    ingress rules, and separately egress rules, of one VM
+     * @param cidrsPerRule         CIDRs of one rule
+     * @param addressesPerNic      IPv4 addresses, and separately IPv6 addresses, of one NIC
+     * @param vmsPerHost           VMs the agent manages on this host
+     */
+    public record Limits(
+            @DefaultValue("1MB") DataSize maxBodySize,
+            @DefaultValue("16MB") DataSize maxHostStateBodySize,
+            @DefaultValue("16") int nicsPerVm,
+            @DefaultValue("1000") int rulesPerDirection,
+            @DefaultValue("1000") int cidrsPerRule,
+            @DefaultValue("64") int addressesPerNic,
+            @DefaultValue("4096") int vmsPerHost) {
+
+        public Limits {
+            if (maxBodySize == null || maxBodySize.toBytes() < 1024
+                    || maxHostStateBodySize == null || maxHostStateBodySize.toBytes() < 1024) {
+                throw new IllegalArgumentException("sgagent.limits.max-body-size and max-host-state-body-size must be "
+                        + "at least 1KB");
+            }
+            if (nicsPerVm < 1 || rulesPerDirection < 1 || cidrsPerRule < 1 || addressesPerNic < 1 || vmsPerHost < 1) {
+                throw new IllegalArgumentException("every sgagent.limits.* count must be at least 1");
+            }
+        }
+
+        /** The defaults, for code that runs without property binding (tests, tools). */
+        public static Limits defaults() {
+            return new Limits(DataSize.ofMegabytes(1), DataSize.ofMegabytes(16), 16, 1000, 1000, 64, 4096);
+        }
     }
 }

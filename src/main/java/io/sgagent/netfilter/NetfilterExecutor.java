@@ -195,6 +195,11 @@ public class NetfilterExecutor {
 
     /** Bridged packets reach iptables only with these on (B8); they are per network namespace. */
     private void ensureBridgeNetfilter() throws KernelApplyException {
+        ProcessResult both = runner.run(List.of("sysctl", "-n", BRIDGE_NF_SYSCTLS.get(0), BRIDGE_NF_SYSCTLS.get(1)),
+                null);
+        if (both.ok() && both.stdout().strip().equals("1\n1")) {
+            return; // the common case costs one process
+        }
         for (String key : BRIDGE_NF_SYSCTLS) {
             ProcessResult current = runner.run(List.of("sysctl", "-n", key), null);
             if (current.ok() && current.stdout().strip().equals("1")) {

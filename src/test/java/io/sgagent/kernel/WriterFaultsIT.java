@@ -76,12 +76,16 @@ class WriterFaultsIT {
             assertThat(remote.tcpConnect(w, w.ipv4(), 23)).as("new v4 rule rolled back").isFalse();
             assertThat(remote.tcpConnect(w, w.ipv4(), 22)).as("old v4 rule in force").isTrue();
             assertThat(remote.tcpConnect(w, w.ipv6(), 22)).as("old v6 rule in force").isTrue();
+            assertThat(agent.get("/actuator/health/readiness").status()).as("not ready after a failed apply")
+                    .isEqualTo(503);
+            agent.get("/actuator/health/liveness").expect(200);
         } finally {
             Files.delete(tools.resolve("fail"));
         }
         // The refused seq was never stored, so the management plane can simply retry it.
         agent.putVm("w", VmBody.of(w, 11).ingress(tcp(23, 23, "0.0.0.0/0"))).expect(200);
         assertThat(remote.tcpConnect(w, w.ipv4(), 23)).isTrue();
+        agent.get("/actuator/health/readiness").expect(200);
     }
 
     @Test
