@@ -45,6 +45,16 @@ class ApiConfiguration {
         return registration;
     }
 
+    /** No {@code ;} path parameters under {@code /api/}: they would silently change which VM is meant. */
+    @Bean
+    FilterRegistrationBean<PathParameterFilter> pathParameterFilterRegistration() {
+        FilterRegistrationBean<PathParameterFilter> registration = new FilterRegistrationBean<>(new PathParameterFilter());
+        registration.setName("pathParameterFilter");
+        registration.addUrlPatterns("/api/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 105);
+        return registration;
+    }
+
     /**
      * Body-size limit for every path, after the token check (an unauthenticated client is told 401 whatever it
      * sends). See {@link RequestBodyLimitFilter}.

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -39,7 +40,7 @@ public final class RulesetCompiler {
                     target.add(address.toCanonicalString());
                 }
             }
-            sets.add(new IpSet(ChainNames.notrackSet(family), "hash:ip", ipFamily(family), untracked));
+            sets.add(new IpSet(ChainNames.notrackSet(family), "hash:ip", ipFamily(family), untracked, true));
             sets.add(new IpSet(ChainNames.trackedSet(family), "hash:ip", ipFamily(family), tracked));
         }
         return new Ruleset(ChainNames.PREFIX, family(host, Family.IPV4), family(host, Family.IPV6), bridge(host),
@@ -56,15 +57,19 @@ public final class RulesetCompiler {
 
     private TableRules raw(HostState host, Family family) {
         List<Chain> chains = new ArrayList<>();
-        List<Rule> prerouting = new ArrayList<>();
+        List<String> devices = new ArrayList<>();
         for (Vm vm : host.vms().values()) {
             for (Nic nic : vm.nics()) {
-                Chain antiSpoof = AntiSpoofChains.ip(nic, family);
-                // physdev-in without --physdev-is-bridged: the check also covers frames addressed to the host.
-                prerouting.add(Rule.of("-m physdev --physdev-in " + nic.device(), new Action.Jump(antiSpoof.name())));
-                chains.add(antiSpoof);
+                chains.add(AntiSpoofChains.ip(nic, family));
+                devices.add(nic.device());
             }
         }
+        // physdev-in without --physdev-is-bridged: the check also covers frames addressed to the host.
+        DispatchTree antiSpoofDispatch = new DispatchTree(ChainNames.PREFIX + "ds-",
+                device -> "-m physdev --physdev-in " + device,
+                device -> new Action.Jump(ChainNames.antiSpoof(device)));
+        List<Rule> prerouting = new ArrayList<>(antiSpoofDispatch.build(devices));
+        chains.addAll(antiSpoofDispatch.subChains());
         String notrackSet = ChainNames.notrackSet(family);
         Action decide = new Action.Jump(ChainNames.NOTRACK);
         prerouting.add(Rule.of(Matches.setMatch(notrackSet, "src"), decide));
@@ -93,19 +98,24 @@ public final class RulesetCompiler {
     }
 
     private TableRules filter(HostState host, Family family) {
-        List<Rule> forward = new ArrayList<>();
-        List<Rule> toVm = new ArrayList<>();
         List<Chain> vmChains = new ArrayList<>();
+        Map<String, String> ownerOf = new TreeMap<>();
         for (Vm vm : host.vms().values()) {
-            Chain ingress = FilterChains.ingress(vm, family);
-            Chain egress = FilterChains.egress(vm, family);
+            vmChains.add(FilterChains.ingress(vm, family));
+            vmChains.add(FilterChains.egress(vm, family));
             for (Nic nic : vm.nics()) {
-                forward.add(Rule.of(Matches.physdevIn(nic.device()), new Action.Goto(egress.name())));
-                toVm.add(Rule.of(Matches.physdevOut(nic.device()), new Action.Goto(ingress.name())));
+                ownerOf.put(nic.device(), vm.name());
             }
-            vmChains.add(ingress);
-            vmChains.add(egress);
         }
+        List<String> devices = new ArrayList<>(ownerOf.keySet());
+        DispatchTree fromVm = new DispatchTree(ChainNames.PREFIX + "de-", Matches::physdevIn,
+                device -> new Action.Goto(ChainNames.egress(ownerOf.get(device))));
+        DispatchTree towardsVm = new DispatchTree(ChainNames.PREFIX + "di-", Matches::physdevOut,
+                device -> new Action.Goto(ChainNames.ingress(ownerOf.get(device))));
+        List<Rule> forward = new ArrayList<>(fromVm.build(devices));
+        List<Rule> toVm = towardsVm.build(devices);
+        vmChains.addAll(fromVm.subChains());
+        vmChains.addAll(towardsVm.subChains());
         // Packets from outside towards a VM. Anything else falls off the end of sga-FORWARD back into
         // FORWARD, untouched: traffic not involving our VMs is not ours to judge (B8).
         forward.add(Rule.always(new Action.Jump(ChainNames.TO_VM)));
@@ -122,15 +132,18 @@ public final class RulesetCompiler {
     }
 
     private FamilyRuleset bridge(HostState host) {
-        List<Rule> prerouting = new ArrayList<>();
         List<Chain> chains = new ArrayList<>();
+        List<String> devices = new ArrayList<>();
         for (Vm vm : host.vms().values()) {
             for (Nic nic : vm.nics()) {
-                Chain chain = AntiSpoofChains.bridge(nic);
-                prerouting.add(Rule.of("-i " + nic.device(), new Action.Jump(chain.name())));
-                chains.add(chain);
+                chains.add(AntiSpoofChains.bridge(nic));
+                devices.add(nic.device());
             }
         }
+        DispatchTree dispatch = new DispatchTree(ChainNames.PREFIX + "db-", device -> "-i " + device,
+                device -> new Action.Jump(ChainNames.bridgeAntiSpoof(device)));
+        List<Rule> prerouting = dispatch.build(devices);
+        chains.addAll(dispatch.subChains());
         List<Chain> all = new ArrayList<>();
         all.add(new Chain(ChainNames.PREROUTING, prerouting));
         all.addAll(chains);

@@ -59,7 +59,7 @@ public class AgentConfiguration {
 
     @Bean
     SgAgentMetrics sgAgentMetrics(HostReconciler reconciler, CachedConntrackReport conntrack) {
-        SgAgentMetrics metrics = new SgAgentMetrics(reconciler, conntrack);
+        SgAgentMetrics metrics = new SgAgentMetrics(reconciler, conntrack, reconciler.executor()::restoreLines);
         reconciler.observe(metrics);
         return metrics;
     }

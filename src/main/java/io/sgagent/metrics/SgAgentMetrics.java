@@ -31,9 +31,13 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
     private Counter applyFailure;
     private MeterRegistry registry;
 
-    public SgAgentMetrics(SecurityGroupService service, CachedConntrackReport conntrack) {
+    private final java.util.function.LongSupplier restoreLines;
+
+    public SgAgentMetrics(SecurityGroupService service, CachedConntrackReport conntrack,
+                          java.util.function.LongSupplier restoreLines) {
         this.service = service;
         this.conntrack = conntrack;
+        this.restoreLines = restoreLines;
     }
 
     @Override
@@ -68,6 +72,9 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
                 .description("Kernel applies by result").register(registry);
         applyFailure = Counter.builder("sgagent.apply.total").tag("result", "failure")
                 .description("Kernel applies by result").register(registry);
+        FunctionCounter.builder("sgagent.restore.lines", restoreLines, LongSupplierValue::of)
+                .description("Lines written to iptables/ip6tables/ebtables/ipset restore: the kernel work of applies")
+                .register(registry);
         this.registry = registry;
         for (String kind : new String[] {"chain", "hook", "set", "sysctl"}) {
             driftCounter(kind);
@@ -98,6 +105,13 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
     private Counter driftCounter(String kind) {
         return Counter.builder("sgagent.drift.repairs.total").tag("object", kind)
                 .description("Repairs of kernel objects that drifted from the desired state").register(registry);
+    }
+
+    /** Adapter so a LongSupplier can back a FunctionCounter. */
+    private static final class LongSupplierValue {
+        static double of(java.util.function.LongSupplier supplier) {
+            return supplier.getAsLong();
+        }
     }
 
     static String tracking(VmStatus status) {

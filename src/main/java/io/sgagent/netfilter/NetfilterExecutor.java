@@ -32,8 +32,9 @@ public class NetfilterExecutor {
 
     private final ProcessRunner runner;
     private final int xtablesWait;
-    private Ruleset lastApplied;
-    private long restoreLines;
+    /** What the kernel holds of ours after the last successful apply; null until the first full apply. */
+    private volatile Ruleset lastApplied;
+    private final java.util.concurrent.atomic.AtomicLong restoreLines = new java.util.concurrent.atomic.AtomicLong();
 
     public NetfilterExecutor(ProcessRunner runner, int xtablesWait) {
         this.runner = runner;
@@ -46,11 +47,60 @@ public class NetfilterExecutor {
 
     /** Total restore lines written since start; a measure of how much kernel work applies cost. */
     public long restoreLines() {
-        return restoreLines;
+        return restoreLines.get();
     }
 
+    /**
+     * Makes the kernel hold {@code desired}. After a first full apply, only what changed since the last
+     * successful apply is written (work proportional to the change, not to the number of VMs); if that
+     * fails — the kernel refused, or someone changed our objects behind our back — a full apply that reads the
+     * kernel back is tried, and if that fails too, the previous ruleset is restored (B9).
+     */
     public void apply(Ruleset desired) throws KernelApplyException {
         ensureBridgeNetfilter();
+        Ruleset previous = lastApplied;
+        if (previous == null) {
+            applyFull(desired, false);
+            return;
+        }
+        try {
+            applyIncremental(previous, desired);
+            lastApplied = desired;
+        } catch (KernelApplyException e) {
+            log.warn("incremental apply failed, retrying as a full apply: {}", e.getMessage());
+            applyFull(desired, true);
+        }
+    }
+
+    /** Rewrites all our objects from a fresh read-back of the kernel; used at start and by drift repair. */
+    public void applyFull(Ruleset desired) throws KernelApplyException {
+        ensureBridgeNetfilter();
+        applyFull(desired, false);
+    }
+
+    /** The kernel is known to hold exactly {@code ruleset} (checked by {@link #drift}): adopt it as the base. */
+    public void adopt(Ruleset ruleset) {
+        lastApplied = ruleset;
+    }
+
+    private void applyIncremental(Ruleset previous, Ruleset desired) throws KernelApplyException {
+        String setsBefore = IpsetRenderer.renderDiff(previous.sets(), desired.sets(), false);
+        if (!setsBefore.isEmpty()) {
+            run(List.of("ipset", "restore"), setsBefore);
+        }
+        for (int i = 0; i < desired.families().size(); i++) {
+            String payload = RestoreRenderer.renderDiff(previous.families().get(i), desired.families().get(i));
+            if (!payload.isEmpty()) {
+                run(restoreCommand(desired.families().get(i).family()), payload);
+            }
+        }
+        String setsAfter = IpsetRenderer.renderDiff(previous.sets(), desired.sets(), true);
+        if (!setsAfter.isEmpty()) {
+            run(List.of("ipset", "restore"), setsAfter);
+        }
+    }
+
+    private void applyFull(Ruleset desired, boolean rollbackEverything) throws KernelApplyException {
         List<IpFamily> written = new ArrayList<>();
         try {
             applySets(desired);
@@ -62,7 +112,7 @@ public class NetfilterExecutor {
             }
             lastApplied = desired;
         } catch (KernelApplyException e) {
-            rollback(written);
+            rollback(rollbackEverything ? List.of(IpFamily.values()) : written);
             throw e;
         }
     }
@@ -169,7 +219,7 @@ public class NetfilterExecutor {
     }
 
     private void run(List<String> argv, String stdin) throws KernelApplyException {
-        restoreLines += stdin.chars().filter(c -> c == '\n').count();
+        restoreLines.addAndGet(stdin.chars().filter(c -> c == '\n').count());
         ProcessResult result = runner.run(argv, stdin);
         if (!result.ok()) {
             throw new KernelApplyException(result.describe());
@@ -177,21 +227,33 @@ public class NetfilterExecutor {
     }
 
     private void rollback(List<IpFamily> written) {
-        if (lastApplied == null) {
+        Ruleset previous = lastApplied;
+        if (previous == null) {
             return;
         }
+        // Each family on its own: one that cannot be restored must not stop the others.
+        List<String> failed = new ArrayList<>();
         try {
-            applySets(lastApplied);
-            for (FamilyRuleset family : lastApplied.families()) {
-                if (written.contains(family.family())) {
-                    applyFamily(lastApplied.prefix(), family);
+            applySets(previous);
+        } catch (KernelApplyException e) {
+            failed.add("sets: " + e.getMessage());
+        }
+        for (FamilyRuleset family : previous.families()) {
+            if (written.contains(family.family())) {
+                try {
+                    applyFamily(previous.prefix(), family);
+                } catch (KernelApplyException e) {
+                    failed.add(family.family() + ": " + e.getMessage());
                 }
             }
+        }
+        if (failed.isEmpty()) {
             log.warn("apply failed; restored the previous rules of {} and the previous sets", written);
-        } catch (KernelApplyException e) {
-            log.error("apply failed and restoring the previous rules failed too: {}", e.getMessage());
+        } else {
+            log.error("apply failed and restoring the previous rules failed too: {}", failed);
         }
     }
+
 
     /** Bridged packets reach iptables only with these on (B8); they are per network namespace. */
     private void ensureBridgeNetfilter() throws KernelApplyException {

@@ -82,6 +82,7 @@ public class HostReconciler implements SecurityGroupService {
             // A restarted agent on an unchanged kernel writes nothing: no rule is rewritten, no counter reset.
             List<String> drifted = executor.drift(ruleset);
             if (drifted.isEmpty()) {
+                executor.adopt(ruleset);
                 lastApplySucceeded = true;
                 log.info("kernel already holds the stored state of {} VMs; nothing written", host.vms().size());
             } else {
@@ -102,12 +103,24 @@ public class HostReconciler implements SecurityGroupService {
         this.observer = applyObserver;
     }
 
-    /** Writes the ruleset and tells the observer how long it took and whether the kernel took it. */
+    private void applyFull(Ruleset ruleset) throws KernelApplyException {
+        timed(ruleset, true);
+    }
+
     private void apply(Ruleset ruleset) throws KernelApplyException {
+        timed(ruleset, false);
+    }
+
+    /** Writes the ruleset and tells the observer how long it took and whether the kernel took it. */
+    private void timed(Ruleset ruleset, boolean full) throws KernelApplyException {
         long start = System.nanoTime();
         boolean ok = false;
         try {
-            executor.apply(ruleset);
+            if (full) {
+                executor.applyFull(ruleset);
+            } else {
+                executor.apply(ruleset);
+            }
             ok = true;
         } finally {
             lastApplySucceeded = ok;
@@ -135,7 +148,7 @@ public class HostReconciler implements SecurityGroupService {
             }
             log.warn("kernel drifted from the desired state, repairing: {}", drifted);
             try {
-                apply(current.ruleset());
+                applyFull(current.ruleset());
                 for (String object : drifted) {
                     observer.driftRepaired(object.substring(0, object.indexOf(' ')));
                 }

@@ -1,5 +1,6 @@
 package io.sgagent.ruleset;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,6 +37,49 @@ public final class IpsetRenderer {
             }
             out.append("swap ").append(temp).append(' ').append(set.name()).append('\n');
             out.append("destroy ").append(temp).append('\n');
+        }
+        return out.toString();
+    }
+
+    /**
+     * Incremental membership changes from {@code previous} to {@code desired} (sets known to exist, as the
+     * last apply left them): {@code add}/{@code del} of single members, each atomic in the kernel, so the work
+     * is proportional to the change, not to the set size. With {@code afterRules} false it renders what must
+     * happen before the rules change (every removal, and additions to non-relaxing sets); with true, the
+     * additions to relaxing sets, which must wait until the rules that make them safe are in place.
+     */
+    public static String renderDiff(List<IpSet> previous, List<IpSet> desired, boolean afterRules) {
+        Map<String, IpSet> before = new java.util.HashMap<>();
+        for (IpSet set : previous) {
+            before.put(set.name(), set);
+        }
+        StringBuilder out = new StringBuilder();
+        for (IpSet set : desired) {
+            IpSet old = before.get(set.name());
+            if (old == null) {
+                if (!afterRules) {
+                    out.append(create(set.name(), set)).append('\n');
+                }
+                if (afterRules == set.relaxing()) {
+                    set.members().forEach(m -> out.append("add ").append(set.name()).append(' ').append(m)
+                            .append(" -exist\n"));
+                }
+                continue;
+            }
+            if (!afterRules) {
+                for (String member : old.members()) {
+                    if (!set.members().contains(member)) {
+                        out.append("del ").append(set.name()).append(' ').append(member).append(" -exist\n");
+                    }
+                }
+            }
+            if (afterRules == set.relaxing()) {
+                for (String member : set.members()) {
+                    if (!old.members().contains(member)) {
+                        out.append("add ").append(set.name()).append(' ').append(member).append(" -exist\n");
+                    }
+                }
+            }
         }
         return out.toString();
     }

@@ -63,6 +63,44 @@ public final class RestoreRenderer {
         return out.toString();
     }
 
+    /**
+     * The incremental transaction from {@code previous} (what the last apply left in the kernel) to
+     * {@code desired}: only chains whose content changed are declared and rewritten, new chains created,
+     * chains no longer wanted flushed and deleted. Hooks are assumed in place (drift repair checks them).
+     * Tables without a change are left out; the result is empty when nothing changed.
+     */
+    public static String renderDiff(FamilyRuleset previous, FamilyRuleset desired) {
+        StringBuilder out = new StringBuilder();
+        boolean bridge = desired.family() == IpFamily.BRIDGE;
+        for (TableRules table : desired.tables()) {
+            Map<String, Chain> before = previous.tables().stream().filter(t -> t.table().equals(table.table()))
+                    .findFirst().map(t -> byName(t.chains(), Chain::name)).orElse(Map.of());
+            List<Chain> changed = table.chains().stream()
+                    .filter(chain -> !chain.equals(before.get(chain.name()))).toList();
+            Set<String> wanted = table.chains().stream().map(Chain::name).collect(Collectors.toSet());
+            Set<String> obsolete = new TreeSet<>(before.keySet());
+            obsolete.removeAll(wanted);
+            if (changed.isEmpty() && obsolete.isEmpty()) {
+                continue;
+            }
+            out.append('*').append(table.table()).append('\n');
+            for (Chain chain : changed) {
+                out.append(declaration(chain.name(), bridge)).append('\n');
+            }
+            for (String chain : obsolete) {
+                out.append(declaration(chain, bridge)).append('\n');
+            }
+            for (Chain chain : changed) {
+                appendRules(out, chain);
+            }
+            for (String chain : obsolete) {
+                out.append("-X ").append(chain).append('\n');
+            }
+            out.append("COMMIT\n");
+        }
+        return out.toString();
+    }
+
     /** Chains in save syntax, without hooks or deletions: what {@code iptables-save} would list of them. */
     public static String renderChains(String table, List<Chain> chains, List<String> extraRules, boolean bridge) {
         StringBuilder out = new StringBuilder();
