@@ -1,5 +1,6 @@
 package io.sgagent.config;
 
+import io.sgagent.compiler.ChainNames;
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelApplyException;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 
 /** Explicit wiring of the plain-Java core: nothing below {@code api} knows Spring. */
 @Configuration(proxyBeanMethods = false)
@@ -45,11 +47,19 @@ public class AgentConfiguration {
         return new ConntrackClient(runner);
     }
 
+    /**
+     * The state directory of the managed namespace. For a named namespace whose kernel holds nothing of ours,
+     * stored state is from an earlier namespace of the same name (a test or sandbox run) and is not adopted;
+     * the initial namespace always adopts it (after a reboot its kernel is empty by nature).
+     */
     @Bean
-    DesiredStateStore desiredStateStore(SgAgentProperties properties) throws IOException {
+    DesiredStateStore desiredStateStore(SgAgentProperties properties, NetfilterExecutor executor) throws IOException {
         String netns = properties.netfilter().netns();
-        Path directory = NamespaceBinding.directoryFor(properties.stateDir(), netns);
-        return new FileStateStore(NamespaceBinding.bind(directory, netns));
+        Path directory = NamespaceBinding.bind(NamespaceBinding.directoryFor(properties.stateDir(), netns), netns);
+        if (!netns.isBlank() && !executor.holdsOwnObjects(ChainNames.PREFIX)) {
+            NamespaceBinding.discard(directory, "namespace " + netns + " holds no sg-agent objects: it is new");
+        }
+        return new FileStateStore(directory);
     }
 
     @Bean
@@ -86,6 +96,7 @@ public class AgentConfiguration {
 
     /** Programs the stored state before the agent takes requests (an empty store installs the base chains). */
     @Bean
+    @Order(0)
     ApplicationRunner adoptStoredState(HostReconciler reconciler, DriftRepairer drift, SgAgentProperties properties) {
         return args -> {
             String where = properties.netfilter().netns().isBlank() ? "this network namespace"

@@ -190,6 +190,16 @@ public class NetfilterExecutor {
         return SaveParser.parse(save.stdout(), prefix);
     }
 
+    /** True if the managed namespace holds any set or IPv4 chain of ours (it was programmed before). */
+    public boolean holdsOwnObjects(String prefix) {
+        ProcessResult sets = runner.run(List.of("ipset", "list", "-n"), null);
+        if (sets.ok() && sets.stdout().lines().anyMatch(name -> name.startsWith(prefix))) {
+            return true;
+        }
+        ProcessResult rules = runner.run(List.of(IpFamily.IPV4.saveTool()), null);
+        return rules.ok() && rules.stdout().lines().anyMatch(line -> line.startsWith(":" + prefix));
+    }
+
     /** Members of our sets as the kernel holds them; a set missing from the map does not exist. */
     public Map<String, Set<String>> readSets(String prefix) throws KernelApplyException {
         ProcessResult save = runner.run(List.of("ipset", "save"), null);

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * sandbox restart), the old state describes VMs that no longer exist and is moved aside instead of being
  * adopted. The initial namespace has a fixed identity, so a production host keeps its state across reboots.
  *
- * <p>Identity is the inode of the namespace file ({@code /proc/self/ns/net} or {@code /run/netns/<name>}).
+ * <p>Identity is the inode of the namespace file ({@code /proc/self/ns/net} or {@code /run/netns/<name>}). The
+ * kernel may hand a freed inode number to a new namespace, so for named namespaces the caller also checks
+ * that the kernel still holds objects of ours (see {@link #discard}).
  */
 public final class NamespaceBinding {
     private static final Logger log = LoggerFactory.getLogger(NamespaceBinding.class);
@@ -55,6 +57,24 @@ public final class NamespaceBinding {
         Files.writeString(temp, current + "\n", StandardCharsets.UTF_8);
         Files.move(temp, idFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return directory;
+    }
+
+    /**
+     * Moves the stored VMs of {@code directory} aside (kept for inspection, never deleted). Used when a named
+     * namespace holds none of our kernel objects: it was created anew since the state was written.
+     */
+    public static void discard(Path directory, String reason) throws IOException {
+        Path vms = directory.resolve("vms");
+        if (Files.isDirectory(vms)) {
+            try (var entries = Files.list(vms)) {
+                if (entries.findAny().isEmpty()) {
+                    return;
+                }
+            }
+            Path aside = directory.resolve("vms.stale-" + System.currentTimeMillis());
+            Files.move(vms, aside, StandardCopyOption.ATOMIC_MOVE);
+            log.warn("stored state in {} not adopted ({}); moved to {}", directory, reason, aside);
+        }
     }
 
     static String namespaceId(String netns) throws IOException {
