@@ -87,4 +87,28 @@ class MetricsAndRestartIT {
             agent.putVm("t", VmBody.of(t, 7).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
         }
     }
+
+    @Test
+    void aNamespaceCreatedAnewUnderTheSameNameStartsClean() throws Exception {
+        // A test harness or the sandbox deletes and re-creates a namespace of the same name: the state stored
+        // for the old one must not be adopted (it would turn a fresh seq 1 into a 409).
+        Path stateDir = Files.createTempDirectory("sgagent-renew");
+        String ns = "sgmr-renew";
+        String state = "sgagent.state-dir=" + stateDir;
+        new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(); // leftover of a crashed run
+        try {
+            new ProcessBuilder("ip", "netns", "add", ns).start().waitFor();
+            try (RunningAgent agent = RunningAgent.startWith(ns, state)) {
+                agent.putVm("x", VmBody.of(t, 5).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
+            }
+            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+            new ProcessBuilder("ip", "netns", "add", ns).start().waitFor();
+            try (RunningAgent agent = RunningAgent.startWith(ns, state)) {
+                agent.get("/api/v1/vms/x").expect(404);
+                agent.putVm("x", VmBody.of(t, 1).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
+            }
+        } finally {
+            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+        }
+    }
 }
