@@ -36,6 +36,21 @@ public final class FlowPolicy {
         return !fromVm || egressAllows(vm, family, flow);
     }
 
+    /**
+     * An entry of a VM that is now untracked in the flow's family, with a peer whose traffic with it no longer
+     * passes conntrack: the entry would only go stale (and break the flow with INVALID packets if the VM is
+     * tracked again later) while occupying the table for days. Flows with {@code trackedPeers} (tracked VMs of
+     * this host, the hypervisor) keep their entries.
+     */
+    public static boolean staleUntracked(Vm vm, ConntrackEntry flow, java.util.Set<String> trackedPeers) {
+        Family family = flow.ipv6() ? Family.IPV6 : Family.IPV4;
+        if (!NotrackPolicy.untracked(vm, family)) {
+            return false;
+        }
+        String peer = owns(vm, flow.source(), family) ? flow.destination() : flow.source();
+        return !trackedPeers.contains(canonical(peer));
+    }
+
     private static boolean ingressAllows(Vm vm, Family family, ConntrackEntry flow) {
         if (flow.protocol() == UDP && flow.destinationPort() == (family == Family.IPV4 ? 68 : 546)) {
             return true;

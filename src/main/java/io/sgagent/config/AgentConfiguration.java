@@ -69,7 +69,8 @@ public class AgentConfiguration {
 
     @Bean
     SgAgentMetrics sgAgentMetrics(HostReconciler reconciler, CachedConntrackReport conntrack) {
-        SgAgentMetrics metrics = new SgAgentMetrics(reconciler, conntrack, reconciler.executor()::restoreLines);
+        SgAgentMetrics metrics = new SgAgentMetrics(reconciler, conntrack, reconciler.executor()::restoreLines,
+                reconciler::drops);
         reconciler.observe(metrics);
         return metrics;
     }

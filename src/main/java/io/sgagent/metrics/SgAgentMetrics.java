@@ -11,7 +11,13 @@ import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.reconcile.ApplyObserver;
 import io.sgagent.reconcile.SecurityGroupService;
 import io.sgagent.reconcile.VmStatus;
+import io.micrometer.core.instrument.Meter;
+import io.sgagent.reconcile.VmDrops;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.NonNull;
 
@@ -32,12 +38,15 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
     private MeterRegistry registry;
 
     private final java.util.function.LongSupplier restoreLines;
+    private final CachedValue<Map<String, VmDrops>> drops;
+    private final Map<String, List<Meter>> vmMeters = new HashMap<>();
 
     public SgAgentMetrics(SecurityGroupService service, CachedConntrackReport conntrack,
-                          java.util.function.LongSupplier restoreLines) {
+                          java.util.function.LongSupplier restoreLines, Supplier<Map<String, VmDrops>> drops) {
         this.service = service;
         this.conntrack = conntrack;
         this.restoreLines = restoreLines;
+        this.drops = new CachedValue<>(drops, Duration.ofSeconds(2));
     }
 
     @Override
@@ -93,6 +102,49 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
         if (succeeded) {
             lastApplyEpochMillis.set(System.currentTimeMillis());
         }
+    }
+
+    /**
+     * Per-VM drop counters exist exactly for the VMs on this host: added when a VM appears, removed when it is
+     * deleted, so the label set stays bounded by the host's VMs.
+     */
+    @Override
+    public void vmsChanged() {
+        if (registry != null) {
+            syncVmMeters();
+        }
+    }
+
+    synchronized void syncVmMeters() {
+        java.util.Set<String> current = new java.util.HashSet<>();
+        for (VmStatus status : service.list()) {
+            current.add(status.vm().name());
+        }
+        for (String vm : current) {
+            vmMeters.computeIfAbsent(vm, name -> List.of(
+                    dropCounter(name, "ingress", "packets", VmDrops::ingressPackets),
+                    dropCounter(name, "egress", "packets", VmDrops::egressPackets),
+                    dropCounter(name, "ingress", "bytes", VmDrops::ingressBytes),
+                    dropCounter(name, "egress", "bytes", VmDrops::egressBytes)));
+        }
+        for (var it = vmMeters.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!current.contains(entry.getKey())) {
+                entry.getValue().forEach(registry::remove);
+                it.remove();
+            }
+        }
+    }
+
+    private Meter dropCounter(String vm, String direction, String unit, java.util.function.ToLongFunction<VmDrops> value) {
+        return FunctionCounter.builder("sgagent.vm.dropped." + unit, drops,
+                        d -> {
+                            VmDrops vmDrops = d.get().get(vm);
+                            return vmDrops == null ? 0 : value.applyAsLong(vmDrops);
+                        })
+                .tag("vm", vm).tag("direction", direction)
+                .description("Packets/bytes dropped by the VM's default deny and anti-spoofing rules")
+                .register(registry);
     }
 
     @Override

@@ -190,6 +190,54 @@ public class NetfilterExecutor {
         return SaveParser.parse(save.stdout(), prefix);
     }
 
+    /**
+     * Packet and byte counters of the final rule of each of our chains whose last rule is an unconditional
+     * DROP (the per-VM default-deny and anti-spoofing drops), summed over IPv4 and IPv6. Two read-only
+     * processes. Counters restart at 0 when a chain is rewritten.
+     */
+    public Map<String, long[]> finalDropCounters(String prefix) {
+        Map<String, long[]> counters = new java.util.HashMap<>();
+        for (IpFamily family : List.of(IpFamily.IPV4, IpFamily.IPV6)) {
+            ProcessResult save = runner.run(List.of(family.saveTool(), "-c"), null);
+            if (!save.ok()) {
+                continue;
+            }
+            Map<String, String> lastRule = new java.util.HashMap<>();
+            for (String line : save.stdout().split("\n")) {
+                int close = line.indexOf("] -A " + prefix);
+                if (line.startsWith("[") && close > 0) {
+                    String rest = line.substring(close + 5);
+                    lastRule.put(rest.substring(0, rest.indexOf(' ')), line);
+                }
+            }
+            for (var entry : lastRule.entrySet()) {
+                String line = entry.getValue();
+                if (line.endsWith(" -j DROP") && line.indexOf(" -", line.indexOf("-A ") + 3) == line.length() - 8) {
+                    String[] packetsBytes = line.substring(1, line.indexOf(']')).split(":");
+                    long[] sum = counters.computeIfAbsent(entry.getKey(), k -> new long[2]);
+                    sum[0] += Long.parseLong(packetsBytes[0]);
+                    sum[1] += Long.parseLong(packetsBytes[1]);
+                }
+            }
+        }
+        return counters;
+    }
+
+    /** The managed namespace's own addresses (the hypervisor's), as {@code ip} prints them. */
+    public Set<String> localAddresses() {
+        Set<String> addresses = new java.util.HashSet<>();
+        ProcessResult result = runner.run(List.of("ip", "-o", "addr", "show"), null);
+        for (String line : result.stdout().split("\n")) {
+            String[] fields = line.strip().split("\\s+");
+            for (int i = 0; i + 1 < fields.length; i++) {
+                if (fields[i].equals("inet") || fields[i].equals("inet6")) {
+                    addresses.add(fields[i + 1].replaceAll("/.*", ""));
+                }
+            }
+        }
+        return addresses;
+    }
+
     /** True if the managed namespace holds any set or IPv4 chain of ours (it was programmed before). */
     public boolean holdsOwnObjects(String prefix) {
         ProcessResult sets = runner.run(List.of("ipset", "list", "-n"), null);

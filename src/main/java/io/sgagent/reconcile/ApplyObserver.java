@@ -11,6 +11,10 @@ public interface ApplyObserver {
 
     void applied(Duration duration, boolean succeeded);
 
+    /** The programmed VMs may have changed (called after readers can see the new state). */
+    default void vmsChanged() {
+    }
+
     /** A drifted kernel object was repaired; {@code kind} is "chain", "hook", "set" or "sysctl". */
     default void driftRepaired(String kind) {
     }

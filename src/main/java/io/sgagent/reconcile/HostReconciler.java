@@ -94,9 +94,15 @@ public class HostReconciler implements SecurityGroupService {
             for (Vm vm : host.vms().values()) {
                 statuses.put(vm.name(), status(vm, now));
             }
-            snapshot = new Snapshot(host, statuses, ruleset);
+            publish(new Snapshot(host, statuses, ruleset));
             log.info("programmed {} stored VMs", host.vms().size());
         }
+    }
+
+    /** Makes a new state visible to readers, then tells the observer the set of VMs may have changed. */
+    private void publish(Snapshot next) {
+        snapshot = next;
+        observer.vmsChanged();
     }
 
     public void observe(ApplyObserver applyObserver) {
@@ -286,7 +292,7 @@ public class HostReconciler implements SecurityGroupService {
                 statuses.put(write.name(), status(write.vm(), now));
             }
         }
-        snapshot = new Snapshot(next, statuses, ruleset);
+        publish(new Snapshot(next, statuses, ruleset));
         for (PendingWrite write : accepted) {
             Vm previous = write.previous;
             if (write.vm() == null) {
@@ -382,7 +388,7 @@ public class HostReconciler implements SecurityGroupService {
                 statuses.put(vm.name(), status);
                 result.add(status);
             }
-            snapshot = new Snapshot(desired, statuses, ruleset);
+            publish(new Snapshot(desired, statuses, ruleset));
             return new ReplaceOutcome.Applied(result, removed);
         }
     }
@@ -430,18 +436,58 @@ public class HostReconciler implements SecurityGroupService {
      * allow; otherwise they would keep passing as ESTABLISHED for days. Only this VM's entries are listed.
      */
     private void cutFlowsNoLongerAllowed(Vm vm) {
+        Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4) || NotrackPolicy.untracked(vm, Family.IPV6)
+                ? trackedPeers() : Set.of();
         int cut = 0;
         for (String address : addresses(vm)) {
             for (ConntrackEntry entry : conntrack.entriesOf(address)) {
-                if (!FlowPolicy.stillAllowed(vm, entry)) {
+                if (!FlowPolicy.stillAllowed(vm, entry) || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers)) {
                     conntrack.delete(entry);
                     cut++;
                 }
             }
         }
         if (cut > 0) {
-            log.info("deleted {} conntrack entries of VM {} that its new rules no longer allow", cut, vm.name());
+            log.info("deleted {} conntrack entries of VM {} that its new rules no longer allow or that no longer "
+                    + "see its packets", cut, vm.name());
         }
+    }
+
+    /**
+     * Peers whose flows with an untracked VM stay tracked (B5): the tracked VMs of this host and the
+     * hypervisor's own addresses.
+     */
+    private Set<String> trackedPeers() {
+        Set<String> peers = new HashSet<>(executor.localAddresses());
+        for (Vm other : snapshot.host().vms().values()) {
+            for (Family family : Family.values()) {
+                if (!NotrackPolicy.untracked(other, family)) {
+                    other.ownAddresses(family).forEach(a -> peers.add(a.toCanonicalString()));
+                }
+            }
+        }
+        return peers;
+    }
+
+    /**
+     * Packets and bytes each VM's rules dropped: ingress = its default deny, egress = its default deny plus its
+     * NICs' anti-spoofing drops. Reads counters only (two processes); never waits for the writer.
+     */
+    public Map<String, VmDrops> drops() {
+        Snapshot current = snapshot;
+        Map<String, long[]> counters = executor.finalDropCounters(ChainNames.PREFIX);
+        Map<String, VmDrops> drops = new TreeMap<>();
+        for (Vm vm : current.host().vms().values()) {
+            long[] in = counters.getOrDefault(ChainNames.ingress(vm.name()), new long[2]);
+            long[] out = counters.getOrDefault(ChainNames.egress(vm.name()), new long[2]).clone();
+            for (var nic : vm.nics()) {
+                long[] spoof = counters.getOrDefault(ChainNames.antiSpoof(nic.device()), new long[2]);
+                out[0] += spoof[0];
+                out[1] += spoof[1];
+            }
+            drops.put(vm.name(), new VmDrops(in[0], in[1], out[0], out[1]));
+        }
+        return drops;
     }
 
     private VmStatus status(Vm vm, Instant appliedAt) {

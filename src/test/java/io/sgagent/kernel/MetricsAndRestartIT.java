@@ -60,6 +60,20 @@ class MetricsAndRestartIT {
             assertThat(metrics).contains("sgagent_conntrack_entries_limit " + (double) limit);
             assertThat(conntrack).contains("\"limit\":" + limit);
             assertThat(agent.get("/actuator/health/readiness").expect(200).body()).contains("\"UP\"");
+
+            // Per-VM drops: t allows only tcp/22, so tcp/23 from the remote is dropped by t's default deny.
+            assertThat(remote.tcpConnect(t, t.ipv4(), 23)).isFalse();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> {
+                String scrape = agent.get("/actuator/prometheus").expect(200).body();
+                String prefix = "sgagent_vm_dropped_packets_total{direction=\"ingress\",vm=\"t\"}";
+                assertThat(scrape).contains(prefix);
+                String line = scrape.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
+                assertThat(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).isGreaterThan(0);
+            });
+            agent.delete("/api/v1/vms/t").expect(204);
+            assertThat(agent.get("/actuator/prometheus").expect(200).body())
+                    .as("meters of deleted VMs are removed").doesNotContain("vm=\"t\"")
+                    .contains("sgagent_vm_dropped_packets_total{direction=\"egress\",vm=\"u\"}");
         }
     }
 

@@ -1,0 +1,534 @@
+package io.sgagent.cloudstack;
+
+import inet.ipaddr.IPAddress;
+import io.sgagent.cloudstack.CloudStackResult.Done;
+import io.sgagent.cloudstack.CloudStackResult.Reason;
+import io.sgagent.cloudstack.CloudStackResult.Refused;
+import io.sgagent.cloudstack.CloudStackVm.CloudStackNic;
+import io.sgagent.cloudstack.RuleStringParser.ParsedRules;
+import io.sgagent.config.SgAgentProperties.Limits;
+import io.sgagent.model.Addresses;
+import io.sgagent.model.Family;
+import io.sgagent.model.InvalidInputException;
+import io.sgagent.model.Nic;
+import io.sgagent.model.SgRule;
+import io.sgagent.model.Vm;
+import io.sgagent.reconcile.DeleteOutcome;
+import io.sgagent.reconcile.PutOutcome;
+import io.sgagent.reconcile.SecurityGroupService;
+import io.sgagent.reconcile.VmStatus;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds CloudStack's incremental, per-NIC script calls into sg-agent's declarative VM state.
+ *
+ * <p>For each VM the adapter keeps CloudStack's view ({@link CloudStackVm}): NICs accumulate from
+ * {@code default_network_rules} (the one with {@code --isFirstNic} resets the VM), the rules of the last
+ * {@code add_network_rules} apply to every NIC, a per-NIC destroy removes one NIC, {@code network_rules_vmSecondaryIp}
+ * adds or removes one address. After every change the view is folded into one {@link Vm} and handed to
+ * {@link SecurityGroupService#put} with the adapter's own seq, one higher than any the agent has stored for the VM,
+ * so B10 never rejects CloudStack's authoritative order. CloudStack's own seq is an opaque label: it is echoed in
+ * the {@code get_rule_logs_for_vms} tuple and used for duplicate detection only (see docs/cloudstack.md for why a
+ * lower CloudStack seq is applied).
+ *
+ * <p>In force. A view is in force while the agent's stored VM has exactly the view's {@code agentSeq}. A view that
+ * is not in force (the adapter died between the agent's write and its own, somebody changed the VM through the
+ * plain API, the agent's state was lost) is reported with CloudStack's initial tuple ({@code _initial_}, seq -1),
+ * so the management server resends the VM's rules, and the next call re-applies the whole view. So the view's file
+ * and the agent's state never have to be written in one transaction.
+ *
+ * <p>Thread-safety: calls for one VM are serialised by one of {@value #STRIPES} lock stripes (CloudStack's script
+ * serialises everything with a host-wide file lock; per-VM locks let the agent batch calls for different VMs into
+ * one kernel transaction). Views live in a concurrent map and are replaced whole; reads take no lock.
+ */
+final class CloudStackAdapter {
+    private static final Logger log = LoggerFactory.getLogger(CloudStackAdapter.class);
+    private static final int STRIPES = 64;
+
+    private final SecurityGroupService service;
+    private final ViewStore store;
+    private final Limits limits;
+    private final Object[] stripes = new Object[STRIPES];
+    private final Map<String, Managed> views = new ConcurrentHashMap<>();
+
+    /** A view and its parsed rules (parsed once per rule string, not per call). */
+    record Managed(CloudStackVm view, ParsedRules rules) {
+    }
+
+    CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits) {
+        this.service = service;
+        this.store = store;
+        this.limits = limits;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+        for (CloudStackVm view : store.load().values()) {
+            try {
+                views.put(view.name(), new Managed(view, RuleStringParser.parse(view.rules())));
+            } catch (InvalidInputException e) {
+                // Cannot happen for a view this adapter wrote; a view without rules makes CloudStack resend them.
+                log.error("stored rules of {} cannot be parsed ({}); waiting for CloudStack to resend them",
+                        view.name(), e.getMessage());
+                views.put(view.name(), new Managed(view.withRules(view.vmId(), view.domId(), view.ip(),
+                        CloudStackVm.INITIAL_SIG, CloudStackVm.INITIAL_SEQ, ""), ParsedRules.NONE));
+            }
+        }
+    }
+
+    private Object lockFor(String name) {
+        return stripes[Math.floorMod(name.hashCode(), STRIPES)];
+    }
+
+    // ------------------------------------------------------------------ default_network_rules
+
+    /**
+     * One NIC's base rules. {@code --isFirstNic} resets the VM to this NIC and no rules (a start or reboot: CloudStack
+     * resends the rules next). {@code --check} only makes sure the NIC is programmed, never resets. Without either
+     * flag the NIC joins (or replaces the same device of) the VM.
+     */
+    CloudStackResult defaultNetworkRules(CloudStackCall call) {
+        CloudStackArgs args = new CloudStackArgs();
+        String name = args.name(call.vmName());
+        long vmId = args.vmId(call.vmId());
+        String vif = args.vif(call.vif(), true);
+        String mac = args.mac(call.vmMac(), true);
+        String ip = args.address("--vmip", call.vmIp());
+        String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
+        List<String> secIps = args.secondaryIps(call.nicSecIps());
+        throwIfInvalid(args);
+        String domId = CloudStackArgs.domId(call.domId());
+        CloudStackNic nic = new CloudStackNic(vif, mac, ip, ip6, secIps, call.brName());
+        synchronized (lockFor(name)) {
+            Managed managed = views.get(name);
+            Optional<VmStatus> current = service.get(name);
+            CloudStackVm next;
+            ParsedRules rules;
+            if (call.checkOnly()) {
+                if (managed != null && inForce(managed.view(), current) && nic.equals(managed.view().nic(vif, mac))) {
+                    return new Done("unchanged", "NIC " + vif + " of " + name + " is programmed",
+                            managed.view().agentSeq());
+                }
+                next = managed == null ? CloudStackVm.started(name, vmId, domId, nic, 0)
+                        : withDomId(managed.view().withNic(nic), domId);
+                rules = managed == null ? ParsedRules.NONE : managed.rules();
+            } else if (call.firstNic() || managed == null) {
+                next = CloudStackVm.started(name, vmId, domId, nic, managed == null ? 0 : managed.view().agentSeq());
+                rules = ParsedRules.NONE;
+            } else {
+                next = withDomId(managed.view().withNic(nic), domId);
+                rules = managed.rules();
+            }
+            return commit(next, rules, current, "default rules for NIC " + vif + " of " + name);
+        }
+    }
+
+    private static CloudStackVm withDomId(CloudStackVm view, String domId) {
+        return domId.equals("-1") || domId.equals(view.domId()) ? view
+                : view.withRules(view.vmId(), domId, view.ip(), view.sig(), view.seq(), view.rules());
+    }
+
+    // ------------------------------------------------------------------ add_network_rules
+
+    /**
+     * The VM's rules, shared by all its NICs. Same (name, vmId, ip, domId, sig, seq) as the view in force: nothing
+     * to do. Any difference, including a lower CloudStack seq, reprograms, as CloudStack's own script does.
+     */
+    CloudStackResult addNetworkRules(CloudStackCall call) {
+        CloudStackArgs args = new CloudStackArgs();
+        String name = args.name(call.vmName());
+        long vmId = args.vmId(call.vmId());
+        String sig = args.required("--sig", call.sig());
+        long seq = args.number("--seq", call.seq(), true, 0);
+        String ip = args.address("--vmip", call.vmIp());
+        String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
+        String mac = args.mac(call.vmMac(), false);
+        String vif = args.vif(call.vif(), false);
+        List<String> secIps = call.nicSecIps() == null ? null : args.secondaryIps(call.nicSecIps());
+        if (sig != null && (sig.contains(",") || sig.contains(";"))) {
+            args.add("--sig", "must not contain ',' or ';' (it is a field of the rule-log tuple)");
+        }
+        throwIfInvalid(args);
+        String rulesText = call.rules() == null ? "" : call.rules();
+        ParsedRules rules = RuleStringParser.parse(rulesText);
+        String domId = CloudStackArgs.domId(call.domId());
+        synchronized (lockFor(name)) {
+            Managed managed = views.get(name);
+            Optional<VmStatus> current = service.get(name);
+            String tupleIp = ip != null ? ip : ip6 != null ? ip6 : managed != null ? managed.view().ip() : "";
+            if (managed != null && inForce(managed.view(), current)) {
+                CloudStackVm view = managed.view();
+                if (view.vmId() == vmId && view.ip().equals(tupleIp) && view.domId().equals(domId)
+                        && view.sig().equals(sig) && view.seq() == seq && view.rules().equals(rulesText)
+                        && (secIps == null || mac == null || sameSecIps(view, mac, secIps))) {
+                    return new Done("duplicate", "rules seq " + seq + " of " + name + " are already programmed",
+                            view.agentSeq());
+                }
+            }
+            CloudStackVm base;
+            if (managed == null) {
+                if (vif == null || mac == null) {
+                    return new Refused(Reason.UNKNOWN_VM, "VM " + name + " has no NIC registered "
+                            + "(default_network_rules first, or pass --vif and --vmmac)");
+                }
+                // Like CloudStack's script when it finds no chains: re-initialise the VM from this call's NIC.
+                base = CloudStackVm.started(name, vmId, domId, new CloudStackNic(vif, mac, ip,
+                        ip6, secIps == null ? List.of() : secIps, call.brName()), 0);
+            } else {
+                base = managed.view();
+                CloudStackNic nic = mac == null ? null : base.nic(null, mac);
+                if (nic != null && secIps != null) {
+                    base = base.withNic(nic.withSecIps(secIps));
+                }
+            }
+            String note = "";
+            if (managed != null && managed.view().seq() > seq) {
+                log.warn("VM {}: CloudStack seq {} is lower than the last one ({}); applying it: the management "
+                        + "server is authoritative", name, seq, managed.view().seq());
+                note = " (CloudStack seq went back from " + managed.view().seq() + ")";
+            }
+            if (rules.narrowedCidrs() > 0) {
+                log.warn("VM {}: {} CIDRs with host bits set were narrowed to single hosts", name, rules.narrowedCidrs());
+                note += " (" + rules.narrowedCidrs() + " CIDRs with host bits set narrowed to the host)";
+            }
+            CloudStackVm next = base.withRules(vmId, domId, tupleIp, sig, seq, rulesText);
+            return commit(next, rules, current, "rules seq " + seq + " of " + name + note);
+        }
+    }
+
+    private static boolean sameSecIps(CloudStackVm view, String mac, List<String> secIps) {
+        CloudStackNic nic = view.nic(null, mac);
+        return nic == null || nic.secIps().equals(secIps);
+    }
+
+    // ------------------------------------------------------------------ destroy_network_rules_for_vm
+
+    /**
+     * Per VM ({@code --vmname [--vif]}) or per NIC (any of {@code --vmip}, {@code --vmmac}, {@code --nicsecips}
+     * present; CloudStack's script looks at {@code --vmip} only, so it destroys the whole VM when an IPv6-only NIC
+     * is unplugged). Destroying what is not there succeeds.
+     */
+    CloudStackResult destroy(CloudStackCall call) {
+        CloudStackArgs args = new CloudStackArgs();
+        String name = args.name(call.vmName());
+        boolean perNic = call.vmIp() != null || call.vmMac() != null || call.nicSecIps() != null;
+        String vif = args.vif(call.vif(), false);
+        String mac = perNic ? args.mac(call.vmMac(), false) : null;
+        if (perNic && vif == null && mac == null) {
+            args.add("--vif", "a NIC is named by --vif or --vmmac");
+        }
+        throwIfInvalid(args);
+        synchronized (lockFor(name)) {
+            if (!perNic) {
+                return remove(name);
+            }
+            Managed managed = views.get(name);
+            CloudStackNic nic = managed == null ? null : managed.view().nic(vif, mac);
+            if (nic == null) {
+                return new Done("absent", "VM " + name + " has no NIC " + (vif != null ? vif : mac), null);
+            }
+            CloudStackVm next = managed.view().withoutNic(nic);
+            if (next.nics().isEmpty()) {
+                return remove(name);
+            }
+            return commit(next, managed.rules(), service.get(name), "removed NIC " + nic.vif() + " of " + name);
+        }
+    }
+
+    /** Every trace of the VM: its rules, set members and flows (the agent's delete, B7) and the adapter's view. */
+    private CloudStackResult remove(String name) {
+        DeleteOutcome outcome = service.delete(name);
+        if (outcome instanceof DeleteOutcome.Failed failed) {
+            return new Refused(Reason.KERNEL_FAILED, failed.message());
+        }
+        boolean known = views.remove(name) != null;
+        try {
+            store.delete(name);
+        } catch (IOException e) {
+            return new Refused(Reason.STORAGE_FAILED, "VM " + name + " was removed, but its CloudStack view cannot be "
+                    + "deleted: " + e.getMessage());
+        }
+        boolean deleted = outcome instanceof DeleteOutcome.Deleted;
+        return new Done(deleted || known ? "removed" : "absent",
+                deleted ? "removed every rule of " + name : "VM " + name + " had no rules", null);
+    }
+
+    // ------------------------------------------------------------------ network_rules_vmSecondaryIp
+
+    /** {@code --action=-A} adds, {@code -D} removes, the addresses of {@code --nicsecips} on the NIC with that MAC. */
+    CloudStackResult secondaryIp(CloudStackCall call) {
+        CloudStackArgs args = new CloudStackArgs();
+        String name = args.name(call.vmName());
+        String mac = args.mac(call.vmMac(), true);
+        List<String> ips = args.secondaryIps(args.required("--nicsecips", call.nicSecIps()));
+        String action = call.action() == null ? null : call.action().strip();
+        if (!"-A".equals(action) && !"-D".equals(action)) {
+            args.add("--action", "must be -A or -D (write --action=-A)");
+        }
+        if (ips.isEmpty() && call.nicSecIps() != null) {
+            args.add("--nicsecips", "names no address");
+        }
+        throwIfInvalid(args);
+        boolean add = "-A".equals(action);
+        synchronized (lockFor(name)) {
+            Managed managed = views.get(name);
+            CloudStackNic nic = managed == null ? null : managed.view().nic(null, mac);
+            if (nic == null) {
+                return add ? new Refused(Reason.UNKNOWN_VM, "VM " + name + " has no NIC with MAC " + mac)
+                        : new Done("absent", "VM " + name + " has no NIC with MAC " + mac, null);
+            }
+            Set<String> next = new LinkedHashSet<>(nic.secIps());
+            if (add) {
+                next.addAll(ips);
+            } else {
+                next.removeAll(ips);
+            }
+            CloudStackVm view = managed.view().withNic(nic.withSecIps(List.copyOf(next)));
+            return commit(view, managed.rules(), service.get(name),
+                    (add ? "added " : "removed ") + String.join(", ", ips) + " on NIC " + nic.vif() + " of " + name);
+        }
+    }
+
+    // ------------------------------------------------------------------ get_rule_logs_for_vms
+
+    /** {@code name,vmId,ip,domId,signature,seq} per VM, joined with {@code ;}, in name order. */
+    String ruleLogs() {
+        List<String> entries = new ArrayList<>();
+        for (Managed managed : new TreeMap<>(views).values()) {
+            CloudStackVm view = managed.view();
+            entries.add(inForce(view, service.get(view.name())) ? view.tuple() : view.initialTuple());
+        }
+        return String.join(";", entries);
+    }
+
+    // ------------------------------------------------------------------ cleanup_rules
+
+    /** Removes every VM of the adapter that libvirt does not run (or keep paused). */
+    CloudStackResult cleanup(Collection<String> running) {
+        Set<String> alive = new HashSet<>(running);
+        List<String> removed = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (String name : new TreeMap<>(views).keySet()) {
+            if (alive.contains(name)) {
+                continue;
+            }
+            synchronized (lockFor(name)) {
+                if (!views.containsKey(name)) {
+                    continue;
+                }
+                CloudStackResult result = remove(name);
+                if (result instanceof Refused refused) {
+                    failed.add(name + ": " + refused.message());
+                } else {
+                    removed.add(name);
+                }
+            }
+        }
+        if (!failed.isEmpty()) {
+            return new Refused(Reason.KERNEL_FAILED, "cleanup failed for " + String.join("; ", failed));
+        }
+        return new Done(removed.isEmpty() ? "unchanged" : "removed",
+                removed.isEmpty() ? "no rules of stopped VMs" : "removed the rules of " + String.join(", ", removed),
+                null);
+    }
+
+    // ------------------------------------------------------------------ verify_network_rules
+
+    /**
+     * Checks the agent's programmed state (not the view) for one NIC, in the script's order: exit 2 an address
+     * (--vmip, --vmip6, --nicsecips) is not programmed for the VM, 3 the agent cannot currently program the
+     * kernel, 4 the NIC's device is not programmed for the VM, 5 the programmed device has another MAC.
+     */
+    CloudStackResult verify(CloudStackCall call, boolean kernelReady) {
+        CloudStackArgs args = new CloudStackArgs();
+        String name = args.name(call.vmName());
+        String mac = args.mac(call.vmMac(), true);
+        String vif = args.vif(call.vif(), false);
+        String ip = args.address("--vmip", call.vmIp());
+        String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
+        List<String> secIps = args.secondaryIps(call.nicSecIps());
+        throwIfInvalid(args);
+        Optional<VmStatus> current = service.get(name);
+        Set<String> expected = new LinkedHashSet<>();
+        if (ip != null) {
+            expected.add(ip);
+        }
+        if (ip6 != null) {
+            expected.add(ip6);
+        }
+        expected.addAll(secIps);
+        Set<String> programmed = new HashSet<>();
+        current.ifPresent(status -> status.vm().nics().forEach(nic -> {
+            nic.ipv4().forEach(a -> programmed.add(a.toCanonicalString()));
+            nic.ipv6().forEach(a -> programmed.add(a.toCanonicalString()));
+        }));
+        List<String> missing = expected.stream().filter(a -> !programmed.contains(a)).toList();
+        Long seq = current.map(s -> s.vm().seq()).orElse(null);
+        if (current.isEmpty()) {
+            return new Done("missing-addresses", "VM " + name + " is not programmed", 2, null);
+        }
+        if (!missing.isEmpty()) {
+            return new Done("missing-addresses", "not programmed for " + name + ": " + String.join(", ", missing), 2,
+                    seq);
+        }
+        if (!kernelReady) {
+            return new Done("kernel-not-ready", "the agent cannot currently program the kernel (readiness DOWN)", 3,
+                    seq);
+        }
+        Nic nic = current.get().vm().nics().stream().filter(n -> vif != null ? n.device().equals(vif)
+                : n.mac().equals(mac)).findFirst().orElse(null);
+        if (nic == null) {
+            return new Done("missing-nic", "NIC " + (vif != null ? vif : mac) + " is not programmed for " + name, 4,
+                    seq);
+        }
+        if (!nic.mac().equals(mac)) {
+            return new Done("wrong-mac", "NIC " + nic.device() + " of " + name + " is programmed with MAC " + nic.mac(),
+                    5, seq);
+        }
+        return new Done("verified", "NIC " + nic.device() + " of " + name + " is programmed", seq);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    List<CloudStackVm> views() {
+        return new TreeMap<>(views).values().stream().map(Managed::view).toList();
+    }
+
+    /** Whether this view is what the agent has programmed for the VM now. */
+    Optional<Boolean> inForce(String name) {
+        Managed managed = views.get(name);
+        return managed == null ? Optional.empty() : Optional.of(inForce(managed.view(), service.get(name)));
+    }
+
+    private static boolean inForce(CloudStackVm view, Optional<VmStatus> current) {
+        return current.isPresent() && current.get().vm().seq() == view.agentSeq();
+    }
+
+    // ------------------------------------------------------------------ folding and writing
+
+    /**
+     * Folds the view into a VM and programs it, unless the agent already enforces exactly that content (then only
+     * the view is stored). The view is stored after the agent took the VM: if the adapter dies in between, the view
+     * is simply not in force and CloudStack's next resync repairs it.
+     */
+    private CloudStackResult commit(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current, String what) {
+        Vm desired = fold(next, rules);
+        Long seq;
+        String outcome;
+        if (current.isPresent() && current.get().vm().sameContent(desired)) {
+            seq = current.get().vm().seq();
+            outcome = "unchanged";
+        } else {
+            if (current.isEmpty() && service.list().size() >= limits.vmsPerHost()) {
+                return new Refused(Reason.CONFLICT, "this host already has " + limits.vmsPerHost()
+                        + " VMs (sgagent.limits.vms-per-host)");
+            }
+            seq = Math.max(current.map(s -> s.vm().seq()).orElse(0L), next.agentSeq()) + 1;
+            PutOutcome put = service.put(desired.withSeq(seq));
+            if (put instanceof PutOutcome.Conflict conflict) {
+                return new Refused(Reason.CONFLICT, conflict.message());
+            } else if (put instanceof PutOutcome.Failed failed) {
+                return new Refused(Reason.KERNEL_FAILED, failed.message());
+            } else if (put instanceof PutOutcome.StaleSeq || put instanceof PutOutcome.SeqReused) {
+                // Only another writer of the same VM (the plain API) between our read and our write gets here.
+                return new Refused(Reason.CONFLICT, "VM " + next.name() + " was changed concurrently through the "
+                        + "sg-agent API; retry");
+            }
+            outcome = "applied";
+        }
+        CloudStackVm stored = next.withAgentSeq(seq);
+        try {
+            store.save(stored);
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot store the CloudStack view of {}: {}", next.name(), e.toString());
+            return new Refused(Reason.STORAGE_FAILED, "the rules of " + next.name() + " are programmed, but the "
+                    + "CloudStack view cannot be stored: " + e.getMessage());
+        }
+        views.put(stored.name(), new Managed(stored, rules));
+        return new Done(outcome, (outcome.equals("applied") ? "programmed " : "already programmed: ") + what, seq);
+    }
+
+    /** The sg-agent VM of a view: every NIC with its addresses, the rules shared by all NICs. */
+    Vm fold(CloudStackVm view, ParsedRules rules) {
+        List<InvalidInputException.Violation> violations = new ArrayList<>();
+        if (view.nics().size() > limits.nicsPerVm()) {
+            violations.add(new InvalidInputException.Violation("--vif", view.name() + " would have "
+                    + view.nics().size() + " NICs; the limit is " + limits.nicsPerVm() + " (sgagent.limits.nics-per-vm)"));
+        }
+        checkRules(rules.ingress(), "ingress", violations);
+        checkRules(rules.egress(), "egress", violations);
+        List<Nic> nics = new ArrayList<>();
+        for (CloudStackNic nic : view.nics()) {
+            List<IPAddress> v4 = addresses(nic, Family.IPV4);
+            List<IPAddress> v6 = addresses(nic, Family.IPV6);
+            if (v4.size() > limits.addressesPerNic() || v6.size() > limits.addressesPerNic()) {
+                violations.add(new InvalidInputException.Violation("--nicsecips", "NIC " + nic.vif() + " would have more "
+                        + "than " + limits.addressesPerNic() + " addresses of a family (sgagent.limits.addresses-per-nic)"));
+            }
+            nics.add(new Nic(nic.vif(), nic.mac(), v4, v6));
+        }
+        if (!violations.isEmpty()) {
+            throw new InvalidInputException(violations);
+        }
+        try {
+            return new Vm(view.name(), view.vmId(), 0, nics, rules.ingress(), rules.egress());
+        } catch (IllegalArgumentException e) {
+            // Two NICs of the VM claiming one device or address.
+            throw InvalidInputException.of("--vif", e.getMessage());
+        }
+    }
+
+    private void checkRules(List<SgRule> rules, String direction, List<InvalidInputException.Violation> out) {
+        if (rules.size() > limits.rulesPerDirection()) {
+            out.add(new InvalidInputException.Violation("--rules", rules.size() + " " + direction + " rules exceed the "
+                    + "limit of " + limits.rulesPerDirection() + " (sgagent.limits.rules-per-direction)"));
+        }
+        for (SgRule rule : rules) {
+            if (rule.cidrs().size() > limits.cidrsPerRule()) {
+                out.add(new InvalidInputException.Violation("--rules", "a rule with " + rule.cidrs().size()
+                        + " CIDRs exceeds the limit of " + limits.cidrsPerRule() + " (sgagent.limits.cidrs-per-rule)"));
+                return;
+            }
+        }
+    }
+
+    /** Primary address first, then the secondary ones of that family; each once. */
+    private static List<IPAddress> addresses(CloudStackNic nic, Family family) {
+        Set<IPAddress> addresses = new LinkedHashSet<>();
+        for (String text : concat(nic.ip(), nic.ip6(), nic.secIps())) {
+            if (CloudStackArgs.familyOf(text) == family) {
+                addresses.add(Addresses.host(text, family));
+            }
+        }
+        return List.copyOf(addresses);
+    }
+
+    private static List<String> concat(String ip, String ip6, List<String> more) {
+        List<String> all = new ArrayList<>();
+        if (ip != null) {
+            all.add(ip);
+        }
+        if (ip6 != null) {
+            all.add(ip6);
+        }
+        all.addAll(more);
+        return all;
+    }
+
+    private static void throwIfInvalid(CloudStackArgs args) {
+        if (!args.violations().isEmpty()) {
+            throw new InvalidInputException(args.violations());
+        }
+    }
+}
