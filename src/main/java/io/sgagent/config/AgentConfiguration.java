@@ -48,16 +48,17 @@ public class AgentConfiguration {
     }
 
     /**
-     * The state directory of the managed namespace. For a named namespace whose kernel holds nothing of ours,
-     * stored state is from an earlier namespace of the same name (a test or sandbox run) and is not adopted;
-     * the initial namespace always adopts it (after a reboot its kernel is empty by nature).
+     * The state directory of the managed namespace. For a namespace other than PID 1's (a named one, or the
+     * agent started inside one with {@code ip netns exec}) whose kernel holds nothing of ours, stored state is
+     * from an earlier namespace (a test or sandbox run) and is not adopted; PID 1's namespace always adopts it
+     * (after a reboot its kernel is empty by nature).
      */
     @Bean
     DesiredStateStore desiredStateStore(SgAgentProperties properties, NetfilterExecutor executor) throws IOException {
         String netns = properties.netfilter().netns();
         Path directory = NamespaceBinding.bind(NamespaceBinding.directoryFor(properties.stateDir(), netns), netns);
-        if (!netns.isBlank() && !executor.holdsOwnObjects(ChainNames.PREFIX)) {
-            NamespaceBinding.discard(directory, "namespace " + netns + " holds no sg-agent objects: it is new");
+        if (!NamespaceBinding.managesPidOneNamespace(netns) && !executor.holdsOwnObjects(ChainNames.PREFIX)) {
+            NamespaceBinding.discard(directory, "the managed namespace holds no sg-agent objects: it is new");
         }
         return new FileStateStore(directory);
     }

@@ -77,6 +77,23 @@ public final class NamespaceBinding {
         }
     }
 
+    /**
+     * True when the agent runs in the namespace of PID 1 and manages its own: the host's initial namespace
+     * (or a container's, whose PID 1 shares it), where an empty kernel after a restart means a reboot and the
+     * stored state must be programmed again.
+     */
+    public static boolean managesPidOneNamespace(String netns) {
+        if (!netns.isBlank()) {
+            return false;
+        }
+        try {
+            return Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino")
+                    .equals(Files.getAttribute(Path.of("/proc/1/ns/net"), "unix:ino"));
+        } catch (IOException | SecurityException e) {
+            return true; // cannot tell: keep the state (never drop acknowledged rules on a guess)
+        }
+    }
+
     static String namespaceId(String netns) throws IOException {
         Path file = netns.isBlank() ? Path.of("/proc/self/ns/net") : Path.of("/run/netns", netns);
         if (!Files.exists(file)) {
