@@ -67,8 +67,18 @@ public class HostReconciler implements SecurityGroupService {
         this.conntrack = conntrack;
         this.store = store;
         this.clock = clock;
-        HostState empty = HostState.EMPTY;
-        this.snapshot = new Snapshot(empty, Map.of(), compiler.compile(empty));
+        // The stored state is known from the first moment, so a GET or a seq check that arrives before the
+        // kernel is programmed (start) already sees it; only appliedAt waits for start.
+        HostState stored = new HostState(new TreeMap<>(store.load()));
+        this.snapshot = new Snapshot(stored, statuses(stored, null), compiler.compile(stored));
+    }
+
+    private Map<String, VmStatus> statuses(HostState host, Instant appliedAt) {
+        Map<String, VmStatus> statuses = new HashMap<>();
+        for (Vm vm : host.vms().values()) {
+            statuses.put(vm.name(), status(vm, appliedAt));
+        }
+        return statuses;
     }
 
     /**
@@ -77,8 +87,9 @@ public class HostReconciler implements SecurityGroupService {
      */
     public void start() throws KernelApplyException {
         synchronized (writeLock) {
-            HostState host = new HostState(new TreeMap<>(store.load()));
-            Ruleset ruleset = compiler.compile(host);
+            Snapshot current = snapshot; // the stored state, or newer if a write got in first
+            HostState host = current.host();
+            Ruleset ruleset = current.ruleset();
             // A restarted agent on an unchanged kernel writes nothing: no rule is rewritten, no counter reset.
             List<String> drifted = executor.drift(ruleset);
             if (drifted.isEmpty()) {
@@ -90,10 +101,8 @@ public class HostReconciler implements SecurityGroupService {
                 apply(ruleset);
             }
             Instant now = clock.instant();
-            Map<String, VmStatus> statuses = new HashMap<>();
-            for (Vm vm : host.vms().values()) {
-                statuses.put(vm.name(), status(vm, now));
-            }
+            Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
+            statuses.replaceAll((name, status) -> status.appliedAt() == null ? status(status.vm(), now) : status);
             publish(new Snapshot(host, statuses, ruleset));
             log.info("programmed {} stored VMs", host.vms().size());
         }
