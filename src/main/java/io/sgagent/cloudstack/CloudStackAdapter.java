@@ -7,11 +7,9 @@ import io.sgagent.cloudstack.CloudStackResult.Refused;
 import io.sgagent.cloudstack.CloudStackVm.CloudStackNic;
 import io.sgagent.cloudstack.RuleStringParser.ParsedRules;
 import io.sgagent.config.SgAgentProperties.Limits;
-import io.sgagent.model.Addresses;
 import io.sgagent.model.Family;
 import io.sgagent.model.InvalidInputException;
 import io.sgagent.model.Nic;
-import io.sgagent.model.SgRule;
 import io.sgagent.model.Vm;
 import io.sgagent.reconcile.DeleteOutcome;
 import io.sgagent.reconcile.PutOutcome;
@@ -130,7 +128,8 @@ final class CloudStackAdapter {
                 next = withDomId(managed.view().withNic(nic), domId);
                 rules = managed.rules();
             }
-            return commit(next, rules, current, "default rules for NIC " + vif + " of " + name);
+            return commitReplacingStale(next, rules, current, "default rules for NIC " + vif + " of " + name,
+                    call.running());
         }
     }
 
@@ -199,11 +198,13 @@ final class CloudStackAdapter {
                 note = " (CloudStack seq went back from " + managed.view().seq() + ")";
             }
             if (rules.narrowedCidrs() > 0) {
-                log.warn("VM {}: {} CIDRs with host bits set were narrowed to single hosts", name, rules.narrowedCidrs());
+                log.warn("VM {}: {} CIDRs with host bits set were narrowed to single hosts", name,
+                        rules.narrowedCidrs());
                 note += " (" + rules.narrowedCidrs() + " CIDRs with host bits set narrowed to the host)";
             }
             CloudStackVm next = base.withRules(vmId, domId, tupleIp, sig, seq, rulesText);
-            return commit(next, rules, current, "rules seq " + seq + " of " + name + note);
+            return commitReplacingStale(next, rules, current, "rules seq " + seq + " of " + name + note,
+                    call.running());
         }
     }
 
@@ -345,58 +346,9 @@ final class CloudStackAdapter {
 
     // ------------------------------------------------------------------ verify_network_rules
 
-    /**
-     * Checks the agent's programmed state (not the view) for one NIC, in the script's order: exit 2 an address
-     * (--vmip, --vmip6, --nicsecips) is not programmed for the VM, 3 the agent cannot currently program the
-     * kernel, 4 the NIC's device is not programmed for the VM, 5 the programmed device has another MAC.
-     */
+    /** See {@link Verification}: checks the agent's programmed state, not the view. */
     CloudStackResult verify(CloudStackCall call, boolean kernelReady) {
-        CloudStackArgs args = new CloudStackArgs();
-        String name = args.name(call.vmName());
-        String mac = args.mac(call.vmMac(), true);
-        String vif = args.vif(call.vif(), false);
-        String ip = args.address("--vmip", call.vmIp());
-        String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
-        List<String> secIps = args.secondaryIps(call.nicSecIps());
-        throwIfInvalid(args);
-        Optional<VmStatus> current = service.get(name);
-        Set<String> expected = new LinkedHashSet<>();
-        if (ip != null) {
-            expected.add(ip);
-        }
-        if (ip6 != null) {
-            expected.add(ip6);
-        }
-        expected.addAll(secIps);
-        Set<String> programmed = new HashSet<>();
-        current.ifPresent(status -> status.vm().nics().forEach(nic -> {
-            nic.ipv4().forEach(a -> programmed.add(a.toCanonicalString()));
-            nic.ipv6().forEach(a -> programmed.add(a.toCanonicalString()));
-        }));
-        List<String> missing = expected.stream().filter(a -> !programmed.contains(a)).toList();
-        Long seq = current.map(s -> s.vm().seq()).orElse(null);
-        if (current.isEmpty()) {
-            return new Done("missing-addresses", "VM " + name + " is not programmed", 2, null);
-        }
-        if (!missing.isEmpty()) {
-            return new Done("missing-addresses", "not programmed for " + name + ": " + String.join(", ", missing), 2,
-                    seq);
-        }
-        if (!kernelReady) {
-            return new Done("kernel-not-ready", "the agent cannot currently program the kernel (readiness DOWN)", 3,
-                    seq);
-        }
-        Nic nic = current.get().vm().nics().stream().filter(n -> vif != null ? n.device().equals(vif)
-                : n.mac().equals(mac)).findFirst().orElse(null);
-        if (nic == null) {
-            return new Done("missing-nic", "NIC " + (vif != null ? vif : mac) + " is not programmed for " + name, 4,
-                    seq);
-        }
-        if (!nic.mac().equals(mac)) {
-            return new Done("wrong-mac", "NIC " + nic.device() + " of " + name + " is programmed with MAC " + nic.mac(),
-                    5, seq);
-        }
-        return new Done("verified", "NIC " + nic.device() + " of " + name + " is programmed", seq);
+        return Verification.verify(call, kernelReady, service);
     }
 
     // ------------------------------------------------------------------ views
@@ -456,74 +408,58 @@ final class CloudStackAdapter {
                     + "CloudStack view cannot be stored: " + e.getMessage());
         }
         views.put(stored.name(), new Managed(stored, rules));
-        return new Done(outcome, (outcome.equals("applied") ? "programmed " : "already programmed: ") + what, seq);
+        return new Done(outcome, (outcome.equals("applied") ? "programmed: " : "already programmed: ") + what, seq);
     }
 
-    /** The sg-agent VM of a view: every NIC with its addresses, the rules shared by all NICs. */
+    /**
+     * {@link #commit}, and when the VM's device or an address still belongs to another CloudStack VM that libvirt
+     * no longer runs (it died without a stop, so nobody destroyed its rules; libvirt hands its tap name to the next
+     * domain at once), removes that stale VM and tries once more. Without {@code running} (libvirt's list, sent by
+     * the client) a conflict is reported: a running VM's rules are never taken away. The stale VM is removed
+     * without its lock stripe (taking a second stripe could deadlock); that is safe because CloudStack sends nothing
+     * for a VM libvirt does not run, and a concurrent cleanup of the same VM finds it already gone.
+     */
+    private CloudStackResult commitReplacingStale(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current,
+                                                  String what, Collection<String> running) {
+        CloudStackResult result = commit(next, rules, current, what);
+        if (!(result instanceof Refused refused) || refused.reason() != Reason.CONFLICT || running == null) {
+            return result;
+        }
+        Vm desired = fold(next, rules);
+        Set<String> devices = new HashSet<>();
+        Set<IPAddress> addresses = new HashSet<>();
+        for (Nic nic : desired.nics()) {
+            devices.add(nic.device());
+            addresses.addAll(nic.ipv4());
+            addresses.addAll(nic.ipv6());
+        }
+        Set<String> alive = new HashSet<>(running);
+        List<String> stale = service.list().stream().map(VmStatus::vm)
+                .filter(vm -> !vm.name().equals(next.name()) && views.containsKey(vm.name())
+                        && !alive.contains(vm.name()))
+                .filter(vm -> vm.nics().stream().anyMatch(nic -> devices.contains(nic.device())
+                        || nic.ipv4().stream().anyMatch(addresses::contains)
+                        || nic.ipv6().stream().anyMatch(addresses::contains)))
+                .map(Vm::name).toList();
+        if (stale.isEmpty()) {
+            return result;
+        }
+        for (String name : stale) {
+            log.warn("VM {} is not run by libvirt but still holds a device or address of {}; removing its rules",
+                    name, next.name());
+            if (remove(name) instanceof Refused failed) {
+                return failed;
+            }
+        }
+        CloudStackResult retried = commit(next, rules, service.get(next.name()), what);
+        return retried instanceof Done done ? new Done(done.outcome(), done.message() + " (removed the rules of "
+                + String.join(", ", stale) + ", which libvirt no longer runs)", done.exitCode(), done.agentSeq())
+                : retried;
+    }
+
+    /** The sg-agent VM of a view, within the configured limits. */
     Vm fold(CloudStackVm view, ParsedRules rules) {
-        List<InvalidInputException.Violation> violations = new ArrayList<>();
-        if (view.nics().size() > limits.nicsPerVm()) {
-            violations.add(new InvalidInputException.Violation("--vif", view.name() + " would have "
-                    + view.nics().size() + " NICs; the limit is " + limits.nicsPerVm() + " (sgagent.limits.nics-per-vm)"));
-        }
-        checkRules(rules.ingress(), "ingress", violations);
-        checkRules(rules.egress(), "egress", violations);
-        List<Nic> nics = new ArrayList<>();
-        for (CloudStackNic nic : view.nics()) {
-            List<IPAddress> v4 = addresses(nic, Family.IPV4);
-            List<IPAddress> v6 = addresses(nic, Family.IPV6);
-            if (v4.size() > limits.addressesPerNic() || v6.size() > limits.addressesPerNic()) {
-                violations.add(new InvalidInputException.Violation("--nicsecips", "NIC " + nic.vif() + " would have more "
-                        + "than " + limits.addressesPerNic() + " addresses of a family (sgagent.limits.addresses-per-nic)"));
-            }
-            nics.add(new Nic(nic.vif(), nic.mac(), v4, v6));
-        }
-        if (!violations.isEmpty()) {
-            throw new InvalidInputException(violations);
-        }
-        try {
-            return new Vm(view.name(), view.vmId(), 0, nics, rules.ingress(), rules.egress());
-        } catch (IllegalArgumentException e) {
-            // Two NICs of the VM claiming one device or address.
-            throw InvalidInputException.of("--vif", e.getMessage());
-        }
-    }
-
-    private void checkRules(List<SgRule> rules, String direction, List<InvalidInputException.Violation> out) {
-        if (rules.size() > limits.rulesPerDirection()) {
-            out.add(new InvalidInputException.Violation("--rules", rules.size() + " " + direction + " rules exceed the "
-                    + "limit of " + limits.rulesPerDirection() + " (sgagent.limits.rules-per-direction)"));
-        }
-        for (SgRule rule : rules) {
-            if (rule.cidrs().size() > limits.cidrsPerRule()) {
-                out.add(new InvalidInputException.Violation("--rules", "a rule with " + rule.cidrs().size()
-                        + " CIDRs exceeds the limit of " + limits.cidrsPerRule() + " (sgagent.limits.cidrs-per-rule)"));
-                return;
-            }
-        }
-    }
-
-    /** Primary address first, then the secondary ones of that family; each once. */
-    private static List<IPAddress> addresses(CloudStackNic nic, Family family) {
-        Set<IPAddress> addresses = new LinkedHashSet<>();
-        for (String text : concat(nic.ip(), nic.ip6(), nic.secIps())) {
-            if (CloudStackArgs.familyOf(text) == family) {
-                addresses.add(Addresses.host(text, family));
-            }
-        }
-        return List.copyOf(addresses);
-    }
-
-    private static List<String> concat(String ip, String ip6, List<String> more) {
-        List<String> all = new ArrayList<>();
-        if (ip != null) {
-            all.add(ip);
-        }
-        if (ip6 != null) {
-            all.add(ip6);
-        }
-        all.addAll(more);
-        return all;
+        return VmFolding.fold(view, rules, limits);
     }
 
     private static void throwIfInvalid(CloudStackArgs args) {

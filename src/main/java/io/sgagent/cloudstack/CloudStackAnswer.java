@@ -12,7 +12,7 @@ record CloudStackAnswer(
         @Schema(description = "applied, unchanged, duplicate, removed, absent, accepted, verified, missing-...",
                 example = "applied") String outcome,
         @Schema(description = "the script's exit code", example = "0") int exitCode,
-        @Schema(example = "programmed rules seq 3 of i-2-7-VM") String message,
+        @Schema(example = "programmed: rules seq 3 of i-2-7-VM") String message,
         @Schema(description = "seq of the VM in sg-agent afterwards; absent when it is not programmed", example = "5")
         Long agentSeq) {
 }

@@ -23,7 +23,8 @@ record CloudStackCall(
         String nicSecIps,
         @JsonProperty("isFirstNic") Boolean isFirstNic,
         @JsonProperty("check") Boolean check,
-        @JsonProperty("sig") @Schema(description = "MD5 of the rule string", example = "8d1c1ae6d5c5c1ad9b4f5b2e0d7a1c33")
+        @JsonProperty("sig")
+        @Schema(description = "MD5 of the rule string", example = "8d1c1ae6d5c5c1ad9b4f5b2e0d7a1c33")
         String sig,
         @JsonProperty("seq") @Schema(example = "3") String seq,
         @JsonProperty("rules") @Schema(example = "I:tcp;22;22;0.0.0.0/0,::/0,NEXT;E:all;0;0;0.0.0.0/0,NEXT;")

@@ -133,7 +133,8 @@ final class FileViewStore implements ViewStore {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, attributes("rwx------"));
         }
-        Path temp = dir.resolve("." + view.name() + SUFFIX + "." + HexFormat.of().toHexDigits(random.nextLong()) + ".tmp");
+        Path temp = dir.resolve("." + view.name() + SUFFIX + "." + HexFormat.of().toHexDigits(random.nextLong())
+                + ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE), attributes("rw-------"))) {

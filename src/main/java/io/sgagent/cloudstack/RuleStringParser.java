@@ -94,7 +94,8 @@ final class RuleStringParser {
                 direction = direction(text);
                 rule = rule(text.substring(2), narrowed);
             } catch (IllegalArgumentException e) {
-                violations.add(new Violation(FIELD + "[" + index + "]", e.getMessage() + " in '" + abbreviate(text) + "'"));
+                violations.add(new Violation(FIELD + "[" + index + "]",
+                        e.getMessage() + " in '" + abbreviate(text) + "'"));
             }
             if (violations.size() == before && rule != null) {
                 (direction == Direction.INGRESS ? ingress : egress).add(rule);
