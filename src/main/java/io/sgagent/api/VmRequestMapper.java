@@ -141,6 +141,14 @@ final class VmRequestMapper {
         if (out.size() != before) {
             return null;
         }
+        Set<String> macs = new java.util.HashSet<>();
+        for (int i = 0; i < nics.size(); i++) {
+            if (nics.get(i) != null && !macs.add(nics.get(i).mac())) {
+                out.add(new Violation(prefix + "nics[" + i + "].mac", "mac " + nics.get(i).mac()
+                        + " appears twice in this VM"));
+                return null;
+            }
+        }
         try {
             return new Vm(name, request.vmId(), request.seq(), nics, ingress, egress);
         } catch (IllegalArgumentException e) {

@@ -20,17 +20,24 @@ public record HostState(SortedMap<String, Vm> vms) {
         byName.putAll(vms);
         vms = Collections.unmodifiableSortedMap(byName);
         Map<String, String> deviceOwner = new HashMap<>();
+        Map<String, String> macOwner = new HashMap<>();
         Map<IPAddress, String> addressOwner = new HashMap<>();
-        for (Vm vm : vms.values()) {
+        for (Vm vm : byName.values()) {
             for (Nic nic : vm.nics()) {
                 String other = deviceOwner.putIfAbsent(nic.device(), vm.name());
                 if (other != null) {
                     throw new HostConflictException("device " + nic.device() + " already belongs to VM " + other);
                 }
+                // A shared MAC would let two VMs send as each other and share one link-local address.
+                String macHolder = macOwner.putIfAbsent(nic.mac(), vm.name());
+                if (macHolder != null && !macHolder.equals(vm.name())) {
+                    throw new HostConflictException("mac " + nic.mac() + " already belongs to VM " + macHolder);
+                }
                 for (Family family : Family.values()) {
-                    for (IPAddress address : nic.addresses(family)) {
+                    // ownAddresses includes the MAC-derived link-local address, so no VM can claim another's.
+                    for (IPAddress address : nic.ownAddresses(family)) {
                         String owner = addressOwner.putIfAbsent(address, vm.name());
-                        if (owner != null) {
+                        if (owner != null && !owner.equals(vm.name())) {
                             throw new HostConflictException("address " + address + " already belongs to VM " + owner);
                         }
                     }

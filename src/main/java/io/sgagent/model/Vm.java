@@ -30,10 +30,15 @@ public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> 
             throw new IllegalArgumentException("a VM needs at least one NIC");
         }
         Set<String> devices = new HashSet<>();
+        Set<String> macs = new HashSet<>();
         Set<IPAddress> addresses = new HashSet<>();
         for (Nic nic : nics) {
             if (!devices.add(nic.device())) {
                 throw new IllegalArgumentException("device " + nic.device() + " appears twice");
+            }
+            // Two ports with one MAC on a bridge make its forwarding table flap between them.
+            if (!macs.add(nic.mac())) {
+                throw new IllegalArgumentException("mac " + nic.mac() + " appears twice");
             }
             for (Family family : Family.values()) {
                 for (IPAddress address : nic.addresses(family)) {

@@ -108,7 +108,8 @@ class HostStateWebTest {
     @Test
     void twoVmsClaimingOneAddressIs409AndChangesNothing() throws Exception {
         String body = "{\"vms\": {\"web-1\": " + TestJson.VM + ", \"web-2\": "
-                + TestJson.VM.replace("vnet7", "vnet8").replace("\"10.1.1.7\", ", "") + "}}";
+                + TestJson.VM.replace("vnet7", "vnet8").replace("02:00:00:00:00:07", "02:00:00:00:00:08")
+                .replace("\"10.1.1.7\", ", "") + "}}";
         replace(body)
                 .andExpect(status().isConflict())
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))

@@ -100,6 +100,38 @@ class OpenApiDocsTest {
         assertThat(schemas.at("/Rule/properties/protocol/example").asString()).isEqualTo("tcp");
     }
 
+    /**
+     * Swagger UI offers "Authorize" for every security scheme of the document and then sends
+     * {@code Authorization: Bearer <token>} on each operation that requires it: the scheme must be HTTP bearer, every
+     * API operation must require it (none may override it with an empty requirement), and the header Swagger UI
+     * sends must be exactly what the filter accepts.
+     */
+    @Test
+    void swaggerUiCanAuthorizeEveryApiOperationWithTheToken() throws Exception {
+        JsonNode docs = apiDocs();
+        JsonNode scheme = docs.at("/components/securitySchemes/" + ApiConfiguration.SECURITY_SCHEME);
+        assertThat(scheme.path("type").asString()).isEqualTo("http");
+        assertThat(scheme.path("scheme").asString()).isEqualTo("bearer");
+        assertThat(docs.path("security").toString()).contains(ApiConfiguration.SECURITY_SCHEME);
+        JsonNode paths = docs.get("paths");
+        for (String path : paths.propertyNames()) {
+            for (String method : paths.get(path).propertyNames()) {
+                JsonNode operation = paths.get(path).get(method);
+                if (operation.has("security")) {
+                    assertThat(operation.get("security").toString()).as(method + " " + path)
+                            .contains(ApiConfiguration.SECURITY_SCHEME);
+                }
+                assertThat(operation.at("/responses/401").isMissingNode()).as(method + " " + path + " documents 401")
+                        .isFalse();
+            }
+        }
+        String swaggerConfig = mvc.perform(get("/v3/api-docs/swagger-config")).andExpect(status().isOk())
+                .andReturn().getResponse().getContentAsString();
+        assertThat(swaggerConfig).contains("/v3/api-docs");
+        mvc.perform(get("/api/v1/conntrack").header(HttpHeaders.AUTHORIZATION, "Bearer docs-test-token"))
+                .andExpect(status().isOk());
+    }
+
     @Test
     void swaggerUiAndDocsNeedNoToken() throws Exception {
         int status = mvc.perform(get("/swagger-ui.html")).andReturn().getResponse().getStatus();

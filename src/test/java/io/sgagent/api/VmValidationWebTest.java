@@ -266,6 +266,20 @@ class VmValidationWebTest {
                 .andExpect(content().string(not(containsString("io.sgagent"))));
     }
 
+    @Test
+    void aBodyWithThousandsOfBadValuesListsTheFirstHundredAndCountsTheRest() throws Exception {
+        List<String> cidrs = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            cidrs.add("bad-" + i);
+        }
+        putVm("web-1", with("ingress[0].cidrs", cidrs))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors", hasSize(ApiExceptionHandler.MAX_LISTED_VIOLATIONS)))
+                .andExpect(jsonPath("$.errors[0].field").value("ingress[0].cidrs[0]"))
+                .andExpect(jsonPath("$.errorsOmitted").value(50));
+        assertThat(service.puts).isEmpty();
+    }
+
     private ResultActions putVm(String name, String body) throws Exception {
         return mvc.perform(put("/api/v1/vms/{name}", name).contentType(MediaType.APPLICATION_JSON).content(body));
     }
