@@ -141,7 +141,8 @@ class VmController {
     @GetMapping(path = "/{name}", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "getVm", summary = "Get one VM",
             description = "The programmed state of one VM: its normalised desired "
-            + "state, whether it bypasses conntrack per family, and when it was applied.")
+            + "state, whether it bypasses conntrack per family, when it was applied, and the packets and bytes its "
+            + "rules dropped (read from the kernel's rule counters).")
     @ApiResponse(responseCode = "200", description = "The VM", content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = VmStatusResponse.class),
             examples = @ExampleObject(value = ApiExamples.VM_STATUS)))
@@ -155,7 +156,9 @@ class VmController {
     VmStatusResponse get(@Parameter(description = NAME_DESCRIPTION, example = "web-1",
             schema = @Schema(type = "string", pattern = NAME_PATTERN, maxLength = 64)) @PathVariable String name) {
         VmRequestMapper.requireValidName(name);
-        return service.get(name).map(VmStatusResponse::from).orElseThrow(() -> Problems.vmNotFound(name));
+        VmStatusResponse status = service.get(name).map(VmStatusResponse::from)
+                .orElseThrow(() -> Problems.vmNotFound(name));
+        return status.withDropped(service.drops(name).orElse(null));
     }
 
     @DeleteMapping(path = "/{name}")

@@ -2,6 +2,7 @@ package io.sgagent.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.sgagent.model.Vm;
+import io.sgagent.reconcile.VmDrops;
 import io.sgagent.reconcile.VmStatus;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -24,7 +25,22 @@ record VmStatusResponse(
         @ArraySchema(arraySchema = @Schema(description = "Egress allow rules, normalised.")) List<RuleDto> egress,
         @Schema(description = "Per family: true if this VM's traffic bypasses conntrack (B5).") Notrack notrack,
         @Schema(description = "When this state was programmed into the kernel (ISO-8601 instant).",
-                example = "2026-11-26T10:15:30.123Z") String appliedAt) {
+                example = "2026-11-26T10:15:30.123Z") String appliedAt,
+        @Schema(description = "Only in GET of one VM: packets and bytes dropped by this VM's default deny "
+                + "(ingress, egress) and anti-spoofing (egress) since its chains were last written.")
+        Dropped dropped) {
+
+    @Schema(name = "Dropped", description = "Packets and bytes dropped per direction.")
+    record Dropped(Counter ingress, Counter egress) {
+        static Dropped from(VmDrops drops) {
+            return new Dropped(new Counter(drops.ingressPackets(), drops.ingressBytes()),
+                    new Counter(drops.egressPackets(), drops.egressBytes()));
+        }
+    }
+
+    @Schema(name = "DropCounter", description = "Dropped packets and bytes.")
+    record Counter(@Schema(example = "12") long packets, @Schema(example = "720") long bytes) {
+    }
 
     @Schema(name = "Notrack", description = "Whether the VM is untracked, per family.")
     record Notrack(
@@ -39,6 +55,11 @@ record VmStatusResponse(
                 vm.ingress().stream().map(RuleDto::from).toList(),
                 vm.egress().stream().map(RuleDto::from).toList(),
                 new Notrack(status.notrackIpv4(), status.notrackIpv6()),
-                status.appliedAt() == null ? null : status.appliedAt().toString());
+                status.appliedAt() == null ? null : status.appliedAt().toString(), null);
+    }
+
+    VmStatusResponse withDropped(VmDrops drops) {
+        return new VmStatusResponse(name, vmId, seq, nics, ingress, egress, notrack, appliedAt,
+                drops == null ? null : Dropped.from(drops));
     }
 }

@@ -499,6 +499,11 @@ public class HostReconciler implements SecurityGroupService {
         return drops;
     }
 
+    @Override
+    public Optional<VmDrops> drops(String name) {
+        return snapshot.host().vms().containsKey(name) ? Optional.ofNullable(drops().get(name)) : Optional.empty();
+    }
+
     private VmStatus status(Vm vm, Instant appliedAt) {
         return new VmStatus(vm, NotrackPolicy.untracked(vm, Family.IPV4), NotrackPolicy.untracked(vm, Family.IPV6),
                 appliedAt);

@@ -24,4 +24,9 @@ public interface SecurityGroupService {
     Optional<String> ruleset(String name);
 
     ConntrackReport conntrack();
+
+    /** Packets and bytes the VM's rules dropped; empty if there is no such VM. Reads kernel counters. */
+    default Optional<VmDrops> drops(String name) {
+        return Optional.empty();
+    }
 }

@@ -70,6 +70,11 @@ class MetricsAndRestartIT {
                 String line = scrape.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
                 assertThat(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).isGreaterThan(0);
             });
+            String vm = agent.get("/api/v1/vms/t").expect(200).body();
+            java.util.regex.Matcher dropped = java.util.regex.Pattern
+                    .compile("\"dropped\":\\{\"ingress\":\\{\"packets\":(\\d+)").matcher(vm);
+            assertThat(dropped.find()).as(vm).isTrue();
+            assertThat(Long.parseLong(dropped.group(1))).as("GET shows the same drops").isGreaterThan(0);
             agent.delete("/api/v1/vms/t").expect(204);
             assertThat(agent.get("/actuator/prometheus").expect(200).body())
                     .as("meters of deleted VMs are removed").doesNotContain("vm=\"t\"")
