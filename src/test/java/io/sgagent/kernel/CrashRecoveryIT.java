@@ -81,6 +81,10 @@ class CrashRecoveryIT {
                 assertThat(filter).contains("--dport " + port + " -j ACCEPT");
                 assertThat(remote(tb).tcpConnect(vm, vm.ipv4(), port)).isTrue();
             }
+            // The kernel already held the stored state, so adoption wrote nothing at all.
+            String lines = restarted.get("/actuator/prometheus").expect(200).body().lines()
+                    .filter(l -> l.startsWith("sgagent_restore_lines_total ")).findFirst().orElseThrow();
+            assertThat(lines).as("restart on an unchanged kernel").isEqualTo("sgagent_restore_lines_total 0.0");
             System.out.println("acknowledged before kill -9: " + acknowledged);
         }
     }

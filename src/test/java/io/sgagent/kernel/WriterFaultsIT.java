@@ -32,6 +32,7 @@ class WriterFaultsIT {
     static RunningAgent agent;
     static Testbed tb;
     static Path tools;
+    static Path stateDir;
     static Vm w;
     static Vm remote;
 
@@ -53,8 +54,9 @@ class WriterFaultsIT {
                 exec /usr/sbin/ip6tables-restore "$@"
                 """);
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-        agent = RunningAgent.start(tb.hvNamespace(), "sgagent.netfilter.tool-path=" + tools,
-                "sgagent.reconcile.drift-interval=0s");
+        stateDir = Files.createTempDirectory("sgagent-faults");
+        agent = RunningAgent.startWith(tb.hvNamespace(), "sgagent.state-dir=" + stateDir,
+                "sgagent.netfilter.tool-path=" + tools, "sgagent.reconcile.drift-interval=0s");
     }
 
     @AfterAll
@@ -86,6 +88,27 @@ class WriterFaultsIT {
         agent.putVm("w", VmBody.of(w, 11).ingress(tcp(23, 23, "0.0.0.0/0"))).expect(200);
         assertThat(remote.tcpConnect(w, w.ipv4(), 23)).isTrue();
         agent.get("/actuator/health/readiness").expect(200);
+    }
+
+    @Test
+    void aStateWriteThatFailsFailsTheRequestAndLeavesTheKernelAlone() throws Exception {
+        agent.putVm("w", VmBody.of(w, 30).ingress(tcp(22, 22, "0.0.0.0/0"))).expect(200);
+        String before = tb.execHv("iptables-save", "-t", "filter");
+        Path vms = stateDir.resolve("netns-" + tb.hvNamespace()).resolve("vms");
+        Path aside = stateDir.resolve("vms-aside");
+        Files.move(vms, aside);
+        Files.writeString(vms, "not a directory"); // every write below it now fails, like a full or broken disk
+        try {
+            RunningAgent.Response refused = agent.putVm("w", VmBody.of(w, 31).ingress(tcp(25, 25, "0.0.0.0/0")));
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.body()).contains("cannot store");
+            assertThat(tb.execHv("iptables-save", "-t", "filter")).as("kernel untouched").isEqualTo(before);
+            assertThat(remote.tcpConnect(w, w.ipv4(), 25)).isFalse();
+        } finally {
+            Files.delete(vms);
+            Files.move(aside, vms);
+        }
+        agent.putVm("w", VmBody.of(w, 31).ingress(tcp(25, 25, "0.0.0.0/0"))).expect(200);
     }
 
     @Test
