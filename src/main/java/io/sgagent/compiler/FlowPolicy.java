@@ -51,6 +51,31 @@ public final class FlowPolicy {
         return !trackedPeers.contains(canonical(peer));
     }
 
+    /**
+     * Could going from {@code before} to {@code after} make an existing flow of the VM disallowed or stale?
+     * False only when nothing was taken away: every earlier ingress rule is still there, egress is at least as
+     * open, and no family became untracked. Purely additive changes then skip listing conntrack entirely.
+     */
+    public static boolean mayNarrow(Vm before, Vm after) {
+        if (!after.ingress().containsAll(before.ingress())) {
+            return true;
+        }
+        for (Family family : Family.values()) {
+            if (NotrackPolicy.untracked(after, family) && !NotrackPolicy.untracked(before, family)) {
+                return true;
+            }
+            boolean wasOpen = NotrackPolicy.egressOpen(before, family);
+            boolean isOpen = NotrackPolicy.egressOpen(after, family);
+            if (wasOpen && !isOpen) {
+                return true;
+            }
+            if (!wasOpen && !isOpen && !after.egress().containsAll(before.egress())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean ingressAllows(Vm vm, Family family, ConntrackEntry flow) {
         if (flow.protocol() == UDP && flow.destinationPort() == (family == Family.IPV4 ? 68 : 546)) {
             return true;

@@ -209,6 +209,9 @@ public class HostReconciler implements SecurityGroupService {
                 applyBatch(batch);
             }
         }
+        // Conntrack cleanup (B6/B7) runs here, after the lock is released: a burst of writes is not held up by
+        // each write's conntrack listing, and the caller still gets its answer only once its flows are cut.
+        write.runFollowUp();
         return write.outcome();
     }
 
@@ -306,12 +309,18 @@ public class HostReconciler implements SecurityGroupService {
             Vm previous = write.previous;
             if (write.vm() == null) {
                 // B7: a new VM reusing these addresses must not inherit this VM's flows.
-                executor.flushConntrack(addresses(previous));
+                write.followUp(() -> executor.flushConntrack(addresses(previous)));
                 write.complete(new DeleteOutcome.Deleted());
             } else {
+                Vm vm = write.vm();
                 if (previous != null) {
-                    executor.flushConntrack(removedAddresses(previous, write.vm()));
-                    cutFlowsNoLongerAllowed(write.vm());
+                    boolean mayNarrow = FlowPolicy.mayNarrow(previous, vm);
+                    write.followUp(() -> {
+                        executor.flushConntrack(removedAddresses(previous, vm));
+                        if (mayNarrow) {
+                            cutFlowsOfCurrentVersion(vm.name());
+                        }
+                    });
                 }
                 write.complete(new PutOutcome.Applied(statuses.get(write.name())));
             }
@@ -384,7 +393,7 @@ public class HostReconciler implements SecurityGroupService {
             executor.flushConntrack(flush);
             for (Vm vm : desired.vms().values()) {
                 Vm previous = current.host().vms().get(vm.name());
-                if (previous != null && !previous.sameContent(vm)) {
+                if (previous != null && FlowPolicy.mayNarrow(previous, vm)) {
                     cutFlowsNoLongerAllowed(vm);
                 }
             }
@@ -444,6 +453,17 @@ public class HostReconciler implements SecurityGroupService {
      * B6: after rules changed, delete the conntrack entries of this VM's flows that its new rules no longer
      * allow; otherwise they would keep passing as ESTABLISHED for days. Only this VM's entries are listed.
      */
+    /**
+     * Judges the VM's flows by the version programmed now, not by the write that asked for the cleanup: a
+     * cleanup racing with a newer write must not delete flows the newer rules allow.
+     */
+    private void cutFlowsOfCurrentVersion(String name) {
+        Vm current = snapshot.host().vms().get(name);
+        if (current != null) {
+            cutFlowsNoLongerAllowed(current);
+        }
+    }
+
     private void cutFlowsNoLongerAllowed(Vm vm) {
         Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4) || NotrackPolicy.untracked(vm, Family.IPV6)
                 ? trackedPeers() : Set.of();

@@ -13,6 +13,7 @@ final class PendingWrite {
     /** The VM's state before this write, as the batch saw it; used to undo the store and to cut flows. */
     Vm previous;
     private volatile Object outcome;
+    private volatile Runnable followUp;
 
     PendingWrite(String name, Vm vm) {
         this.name = name;
@@ -35,6 +36,19 @@ final class PendingWrite {
         return outcome;
     }
 
+    /** Work the caller does after the write lock is released (conntrack cleanup), before it answers. */
+    void followUp(Runnable work) {
+        this.followUp = work;
+    }
+
+    void runFollowUp() {
+        Runnable work = followUp;
+        followUp = null;
+        if (work != null) {
+            work.run();
+        }
+    }
+
     void complete(Object result) {
         this.outcome = result;
     }
@@ -43,6 +57,7 @@ final class PendingWrite {
     PendingWrite reset() {
         outcome = null;
         previous = null;
+        followUp = null;
         return this;
     }
 }
