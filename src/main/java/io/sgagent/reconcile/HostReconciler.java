@@ -468,7 +468,13 @@ public class HostReconciler implements SecurityGroupService {
         Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4) || NotrackPolicy.untracked(vm, Family.IPV6)
                 ? trackedPeers() : Set.of();
         int cut = 0;
-        for (String address : addresses(vm)) {
+        // Listed addresses (not the MAC-derived link-local one: link-local traffic is NDP and never tracked),
+        // so a change costs two listings per address, whatever the size of the host.
+        Set<String> listed = new LinkedHashSet<>();
+        for (Family family : Family.values()) {
+            vm.nics().forEach(nic -> nic.addresses(family).forEach(a -> listed.add(a.toCanonicalString())));
+        }
+        for (String address : listed) {
             for (ConntrackEntry entry : conntrack.entriesOf(address)) {
                 if (!FlowPolicy.stillAllowed(vm, entry) || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers)) {
                     conntrack.delete(entry);
