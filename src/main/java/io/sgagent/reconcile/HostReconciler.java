@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * The single writer: every change of desired state goes through here, is compiled for the whole host and
  * written to the kernel in one transaction per family.
  *
- * <p>Threading: writes are serialised by {@code writeLock}; reads use the immutable {@link Snapshot} published
+ * <p>Threading: writes are serialised by {@code writeLock} (flat combining, see {@link #submit}); reads use the immutable {@link Snapshot} published
  * through a volatile field after each successful write, so GETs and metrics never wait for an apply.
  *
  * <p>Order of a write: check seq (B10) → compile → store → kernel. If the kernel refuses, the stored state is
@@ -50,7 +50,7 @@ public class HostReconciler implements SecurityGroupService {
     private final DesiredStateStore store;
     private final Clock clock;
     private volatile ApplyObserver observer = ApplyObserver.NONE;
-    private final Object writeLock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingWrite> pending =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile Snapshot snapshot;
@@ -86,7 +86,8 @@ public class HostReconciler implements SecurityGroupService {
      * and removes chains of ours that no VM needs any more), unless the kernel already holds exactly that.
      */
     public void start() throws KernelApplyException {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             Snapshot current = snapshot; // the stored state, or newer if a write got in first
             HostState host = current.host();
             Ruleset ruleset = current.ruleset();
@@ -105,6 +106,8 @@ public class HostReconciler implements SecurityGroupService {
             statuses.replaceAll((name, status) -> status.appliedAt() == null ? status(status.vm(), now) : status);
             publish(new Snapshot(host, statuses, ruleset));
             log.info("programmed {} stored VMs", host.vms().size());
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -149,7 +152,8 @@ public class HostReconciler implements SecurityGroupService {
      * one read per tool, no write. Returns what was repaired.
      */
     public List<String> repairDrift() {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             Snapshot current = snapshot;
             List<String> drifted;
             try {
@@ -171,6 +175,8 @@ public class HostReconciler implements SecurityGroupService {
                 log.error("drift repair failed: {}", e.getMessage());
             }
             return drifted;
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -200,13 +206,23 @@ public class HostReconciler implements SecurityGroupService {
      */
     private Object submit(PendingWrite write) {
         pending.add(write);
-        synchronized (writeLock) {
-            if (!write.isDone()) {
-                List<PendingWrite> batch = new ArrayList<>();
-                for (PendingWrite next; (next = pending.poll()) != null; ) {
-                    batch.add(next);
+        // A caller whose write another holder already applied returns without ever taking the lock: it waits on
+        // its own write, and only competes for the lock while its write is still queued.
+        while (!write.isDone()) {
+            if (writeLock.tryLock()) {
+                try {
+                    if (!write.isDone()) {
+                        List<PendingWrite> batch = new ArrayList<>();
+                        for (PendingWrite next; (next = pending.poll()) != null; ) {
+                            batch.add(next);
+                        }
+                        applyBatch(batch);
+                    }
+                } finally {
+                    writeLock.unlock();
                 }
-                applyBatch(batch);
+            } else {
+                write.awaitDone(java.time.Duration.ofMillis(20));
             }
         }
         // Conntrack cleanup (B6/B7) runs here, after the lock is released: a burst of writes is not held up by
@@ -332,7 +348,8 @@ public class HostReconciler implements SecurityGroupService {
 
     @Override
     public ReplaceOutcome replaceAll(HostState desired) {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             List<PendingWrite> queued = new ArrayList<>();
             for (PendingWrite next; (next = pending.poll()) != null; ) {
                 queued.add(next);
@@ -408,6 +425,8 @@ public class HostReconciler implements SecurityGroupService {
             }
             publish(new Snapshot(desired, statuses, ruleset));
             return new ReplaceOutcome.Applied(result, removed);
+        } finally {
+            writeLock.unlock();
         }
     }
 

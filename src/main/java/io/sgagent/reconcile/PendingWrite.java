@@ -4,8 +4,7 @@ import io.sgagent.model.Vm;
 
 /**
  * One queued PUT ({@code vm} set) or DELETE ({@code vm} null) waiting for the combining writer. The outcome is
- * published through a volatile field before the writer releases the write lock, so the waiting caller sees
- * it as soon as it holds the lock itself.
+ * published through a volatile field and a latch, so the waiting caller sees it without taking the write lock.
  */
 final class PendingWrite {
     private final String name;
@@ -14,6 +13,7 @@ final class PendingWrite {
     Vm previous;
     private volatile Object outcome;
     private volatile Runnable followUp;
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
     PendingWrite(String name, Vm vm) {
         this.name = name;
@@ -51,6 +51,17 @@ final class PendingWrite {
 
     void complete(Object result) {
         this.outcome = result;
+        done.countDown();
+    }
+
+    /** Waits up to {@code timeout} for another writer to apply this write. */
+    void awaitDone(java.time.Duration timeout) {
+        try {
+            done.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the writer", e);
+        }
     }
 
     /** For a retry on its own after its batch failed. */

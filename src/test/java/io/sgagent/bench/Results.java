@@ -1,0 +1,108 @@
+package io.sgagent.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything one benchmark run measured; NaN / null where a step did not run. */
+final class Results {
+    // machine and run
+    final Map<String, String> machine = new LinkedHashMap<>();
+    String command = "";
+    String date = "";
+    double totalSeconds = Double.NaN;
+    int vms;
+    int rulesPerVm;
+    final List<String> notes = new ArrayList<>();
+
+    // 1. cold programming
+    double coldFullPutMs = Double.NaN;
+    double coldFullPutApplySeconds = Double.NaN;
+    double coldFullPutRestoreLines = Double.NaN;
+    double hostPutNoopMs = Double.NaN;        // the same host state again: no store, no kernel write
+    double hostPutStoreOnlyMs = Double.NaN;   // every VM with a new seq: all state files, no kernel change
+    double coldPutsMs = Double.NaN;
+    int coldPutsConcurrency;
+    double coldPutsApplies = Double.NaN;
+    Stats coldPutsLatency;
+    int coldPutsNon200 = -1;
+    Boolean sameRulesetBothPaths;
+    long ruleLinesV4;
+    long ruleLinesV6;
+    long setMembers;
+    long bridgeRuleLines;
+    long hostBodyBytes;
+    Stats floorIpMs;          // iptables-restore + ip6tables-restore
+    Stats floorAllMs;         // + ipset restore + ebtables-nft-restore
+    double perRuleEmptyMs = Double.NaN;   // per rule, empty table
+    int perRuleEmptyCount;
+    double perRuleFullMs = Double.NaN;    // per rule, table already holding the whole ruleset
+    int perRuleFullCount;
+    double perRuleExtrapolatedS = Double.NaN;
+
+    // 2. one-VM update
+    Stats updateMs;
+    int updateNon200 = -1;
+    double updateRestoreLinesPerUpdate = Double.NaN;
+    long predictedDiffLines;
+    double updateApplyMsMean = Double.NaN;
+    Stats floorDiffMs;
+    double floorDiffEmptyTableMs = Double.NaN;
+    Stats updateUnderPressureMs;
+    long pressureEntries;
+
+    // 3. burst
+    int burstSize;
+    double burstTransactions = Double.NaN;
+    Stats burstMs;
+    int burstOk = -1;
+    double burstWallMs = Double.NaN;
+    Stats burstBatches;
+    int burstBatchedWrites;
+
+    // 4. first packet (connect() round trip, microseconds)
+    final Map<String, Stats> firstPacketBaseline = new LinkedHashMap<>();
+    final Map<String, Stats> firstPacket = new LinkedHashMap<>();
+    final Map<String, Integer> firstPacketFailures = new LinkedHashMap<>();
+    /** "VM #i (dev)" -> {rules to reach it towards the VM, from the VM, position in a linear list, i}. */
+    final Map<String, int[]> dispatch = new LinkedHashMap<>();
+
+    // 5. conntrack
+    int flows;
+    long entriesUntracked = -1;
+    long entriesTracked = -1;
+    double rateUntrackedEmpty = Double.NaN;
+    double rateTrackedEmpty = Double.NaN;
+    double rateUntrackedFull = Double.NaN;
+    double rateTrackedFull = Double.NaN;
+    long prefillEntries = -1;
+    double prefillSeconds = Double.NaN;
+    long conntrackMax = -1;
+    int floodFailures;
+
+    // 6. RSS and startup
+    double rssAfterBurstMb = Double.NaN;
+    double peakRssMb = Double.NaN;
+    double heapCommittedMb = Double.NaN;
+    double heapUsedMb = Double.NaN;
+    double heapLiveMb = Double.NaN;
+    double restartMs = Double.NaN;
+    double restartRssMb = Double.NaN;
+    /** phase -> seconds since the previous phase, from the restarted agent's log. */
+    final Map<String, Double> restartPhases = new LinkedHashMap<>();
+    double coldBootMs = Double.NaN;
+    double coldBootRssMb = Double.NaN;
+    double agentStartEmptyMs = Double.NaN;
+
+    // diagnostics
+    final Map<String, double[]> toolsPerUpdate = new LinkedHashMap<>(); // tool -> {calls per update, mean ms}
+    double netnsExecMs = Double.NaN;
+    double diagUpdateMs = Double.NaN;
+    final Map<String, double[]> toolsPerBurst = new LinkedHashMap<>();
+    int diagBurstSize;
+    double diagBurstMs = Double.NaN;
+
+    // JMH
+    final List<String[]> jmh = new ArrayList<>(); // benchmark, score, error, unit
+}
