@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import io.sgagent.ruleset.ConntrackEntry;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,10 +38,10 @@ public class ConntrackClient {
 
     /** Entries whose original source or destination is {@code address} (filtered by the tool, not by us). */
     public List<ConntrackEntry> entriesOf(String address) {
-        String family = address.contains(":") ? "ipv6" : "ipv4";
         Set<ConntrackEntry> entries = new LinkedHashSet<>();
         for (String flag : List.of("-s", "-d")) {
-            ProcessResult result = runner.run(List.of("conntrack", "-L", "-f", family, flag, address), null);
+            ProcessResult result = runner.run(List.of("conntrack", "-L", "-f", familyOf(address), flag, address),
+                    null);
             for (String line : result.stdout().split("\n")) {
                 ConntrackEntry entry = ConntrackEntry.parse(line);
                 if (entry != null) {
@@ -53,7 +54,7 @@ public class ConntrackClient {
 
     /** Deletes exactly one flow, by its original tuple. */
     public void delete(ConntrackEntry entry) {
-        List<String> argv = new ArrayList<>(List.of("conntrack", "-D", "-f", entry.ipv6() ? "ipv6" : "ipv4",
+        List<String> argv = new ArrayList<>(List.of("conntrack", "-D", "-f", familyOf(entry.source()),
                 "-s", entry.source(), "-d", entry.destination()));
         switch (entry.protocol()) {
             case 6, 17 -> {
@@ -80,10 +81,28 @@ public class ConntrackClient {
             }
             default -> argv.addAll(List.of("-p", Integer.toString(entry.protocol())));
         }
+        deleteTolerant(argv);
+    }
+
+    /** Deletes every entry to or from each address (B6/B7): a VM deleted, or an address it no longer has. */
+    public void flush(Collection<String> addresses) {
+        for (String address : addresses) {
+            for (String flag : List.of("-s", "-d")) {
+                deleteTolerant(List.of("conntrack", "-D", "-f", familyOf(address), flag, address));
+            }
+        }
+    }
+
+    /** "Nothing to delete" (exit 1, "0 flow entries") is not an error. */
+    private void deleteTolerant(List<String> argv) {
         ProcessResult result = runner.run(argv, null);
         if (!result.ok() && !result.stderr().contains("0 flow entries")) {
-            log.warn("cannot delete conntrack entry {}: {}", entry, result.describe());
+            log.warn("conntrack delete failed: {}", result.describe());
         }
+    }
+
+    private static String familyOf(String address) {
+        return address.contains(":") ? "ipv6" : "ipv4";
     }
 
     public Figures read() {

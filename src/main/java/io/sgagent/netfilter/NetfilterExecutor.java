@@ -7,7 +7,6 @@ import io.sgagent.ruleset.KernelTable;
 import io.sgagent.ruleset.RestoreRenderer;
 import io.sgagent.ruleset.Ruleset;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -166,19 +165,6 @@ public class NetfilterExecutor {
 
     private static List<String> normalised(List<String> rules) {
         return rules.stream().map(ProtocolNames::normalise).toList();
-    }
-
-    /** Deletes conntrack entries to or from each address (B6/B7). "Nothing to delete" is not an error. */
-    public void flushConntrack(Collection<String> addresses) {
-        for (String address : addresses) {
-            String family = address.contains(":") ? "ipv6" : "ipv4";
-            for (String flag : List.of("-s", "-d")) {
-                ProcessResult result = runner.run(List.of("conntrack", "-D", "-f", family, flag, address), null);
-                if (!result.ok() && !result.stderr().contains("0 flow entries")) {
-                    log.warn("conntrack flush failed: {}", result.describe());
-                }
-            }
-        }
     }
 
     /** Our objects as the kernel holds them now, per table, for one family. */

@@ -325,14 +325,14 @@ public class HostReconciler implements SecurityGroupService {
             Vm previous = write.previous;
             if (write.vm() == null) {
                 // B7: a new VM reusing these addresses must not inherit this VM's flows.
-                write.followUp(() -> executor.flushConntrack(addresses(previous)));
+                write.followUp(() -> conntrack.flush(addresses(previous)));
                 write.complete(new DeleteOutcome.Deleted());
             } else {
                 Vm vm = write.vm();
                 if (previous != null) {
                     boolean mayNarrow = FlowPolicy.mayNarrow(previous, vm);
                     write.followUp(() -> {
-                        executor.flushConntrack(removedAddresses(previous, vm));
+                        conntrack.flush(removedAddresses(previous, vm));
                         if (mayNarrow) {
                             cutFlowsOfCurrentVersion(vm.name());
                         }
@@ -407,7 +407,7 @@ public class HostReconciler implements SecurityGroupService {
                     flush.addAll(removedAddresses(previous, vm));
                 }
             }
-            executor.flushConntrack(flush);
+            conntrack.flush(flush);
             for (Vm vm : desired.vms().values()) {
                 Vm previous = current.host().vms().get(vm.name());
                 if (previous != null && FlowPolicy.mayNarrow(previous, vm)) {
