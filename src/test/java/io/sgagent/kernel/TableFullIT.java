@@ -109,8 +109,10 @@ class TableFullIT {
                 assertThat(burst.succeeded()).as("new connections to the untracked VM (%s)", burst.failures())
                         .isEqualTo(BURST);
                 assertThat(burst6.succeeded()).as("v6 (%s)", burst6.failures()).isEqualTo(BURST / 3);
-                assertThat(remote.tcpProbe(t, t.ipv4(), PORT)).as("tracked VM still cut off")
-                        .isEqualTo(ProbeResult.TIMEOUT);
+                // The burst needed no conntrack entry at all. (A second tracked probe is not a reliable witness:
+                // the kernel's early_drop may evict a non-assured entry and let one tracked SYN in.)
+                assertThat(tb.conntrackCount()).as("untracked connections left no entries")
+                        .isLessThanOrEqualTo(entries + 2);
                 assertThat(filler.alive()).isTrue();
 
                 String conntrack = agent.get("/api/v1/conntrack").expect(200).body();
