@@ -4,6 +4,7 @@ import io.sgagent.compiler.ChainNames;
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelApplyException;
+import io.sgagent.netfilter.KernelReader;
 import io.sgagent.netfilter.NetfilterExecutor;
 import io.sgagent.netfilter.ProcessRunner;
 import io.sgagent.reconcile.DriftRepairer;
@@ -47,6 +48,11 @@ public class AgentConfiguration {
         return new ConntrackClient(runner);
     }
 
+    @Bean
+    KernelReader kernelReader(ProcessRunner runner) {
+        return new KernelReader(runner);
+    }
+
     /**
      * The state directory of the managed namespace. For a namespace other than PID 1's (a named one, or the
      * agent started inside one with {@code ip netns exec}) whose kernel holds nothing of ours, stored state is
@@ -54,10 +60,10 @@ public class AgentConfiguration {
      * (after a reboot its kernel is empty by nature).
      */
     @Bean
-    DesiredStateStore desiredStateStore(SgAgentProperties properties, NetfilterExecutor executor) throws IOException {
+    DesiredStateStore desiredStateStore(SgAgentProperties properties, KernelReader kernel) throws IOException {
         String netns = properties.netfilter().netns();
         Path directory = NamespaceBinding.bind(NamespaceBinding.directoryFor(properties.stateDir(), netns), netns);
-        if (!NamespaceBinding.managesPidOneNamespace(netns) && !executor.holdsOwnObjects(ChainNames.PREFIX)) {
+        if (!NamespaceBinding.managesPidOneNamespace(netns) && !kernel.holdsOwnObjects(ChainNames.PREFIX)) {
             NamespaceBinding.discard(directory, "the managed namespace holds no sg-agent objects: it is new");
         }
         return new FileStateStore(directory);
@@ -87,8 +93,10 @@ public class AgentConfiguration {
     }
 
     @Bean
-    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, DesiredStateStore store) {
-        return new HostReconciler(new RulesetCompiler(), executor, conntrack, store, Clock.systemUTC());
+    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, KernelReader kernel,
+                                  DesiredStateStore store, SgAgentProperties properties) {
+        return new HostReconciler(new RulesetCompiler(), executor, conntrack, kernel, store, Clock.systemUTC(),
+                properties.limits().vmsPerHost());
     }
 
     @Bean(destroyMethod = "close")

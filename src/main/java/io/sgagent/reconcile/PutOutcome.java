@@ -22,6 +22,13 @@ public sealed interface PutOutcome {
     record Conflict(String message) implements PutOutcome {
     }
 
+    /**
+     * A new VM on a host that already holds {@code limit} VMs ({@code sgagent.limits.vms-per-host}); checked in
+     * the transaction, so it holds exactly also under concurrent PUTs: 409 limit-exceeded.
+     */
+    record LimitExceeded(int limit, String message) implements PutOutcome {
+    }
+
     /** The kernel refused the transaction; the previous rules stay in force and nothing was stored: 503. */
     record Failed(String message) implements PutOutcome {
     }
