@@ -1,6 +1,9 @@
 package io.sgagent.reconcile;
 
-/** The expected outcomes of a PUT of one VM, as values; exceptions are reserved for bugs. */
+/**
+ * The expected outcomes of a PUT of one VM, as values; exceptions are reserved for bugs. Immutable, so safe to hand
+ * from the combining writer to the waiting request thread.
+ */
 public sealed interface PutOutcome {
     /** The kernel now enforces the new state. */
     record Applied(VmStatus status) implements PutOutcome {

@@ -2,7 +2,9 @@ package io.sgagent.reconcile;
 
 import io.sgagent.model.Vm;
 
-/** B10 in one place: how a requested VM's seq relates to the programmed one. Used by put and full-host sync. */
+/** B10 in one place: how a requested VM's seq relates to the programmed one. Used by put and full-host
+ * sync. Stateless, so thread-safe.
+ */
 enum SeqCheck {
     /** No programmed VM of that name, or a higher seq: apply it. */
     ACCEPT,

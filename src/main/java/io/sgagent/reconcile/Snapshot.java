@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Everything reads need, replaced as a whole after each successful write: the programmed host state, each VM's
- * status, and the compiled ruleset. Immutable, so GETs, metrics and the drift check read it without a lock.
+ * status, and the compiled ruleset. Immutable (thread-safe by construction),
+ * so GETs, metrics and the drift check read it without a lock.
  */
 record Snapshot(HostState host, Map<String, VmStatus> statuses, Ruleset ruleset) {
     Snapshot {
