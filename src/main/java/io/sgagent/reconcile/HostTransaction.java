@@ -130,10 +130,11 @@ final class HostTransaction {
                     continue;
                 }
                 // Counted against the state this batch has built so far, under the lock: exact under concurrency.
+                // A Conflict, which every caller already maps to 409; the API checks the limit first and answers
+                // limit-exceeded, so this one is only reached by PUTs racing for the last places.
                 if (previous == null && state.vms().size() >= vmsPerHost) {
-                    put.complete(new PutOutcome.LimitExceeded(vmsPerHost, "this host already has "
-                            + state.vms().size() + " VMs; the limit is " + vmsPerHost
-                            + " (sgagent.limits.vms-per-host)"));
+                    put.complete(new PutOutcome.Conflict("this host already has "
+                            + state.vms().size() + " VMs; the limit is " + vmsPerHost + " (sgagent.limits.vms-per-host)"));
                     continue;
                 }
                 try {

@@ -21,15 +21,11 @@ public sealed interface PutOutcome {
     record SeqReused(long seq) implements PutOutcome {
     }
 
-    /** The VM claims a device or address another VM on this host owns: 409. */
-    record Conflict(String message) implements PutOutcome {
-    }
-
     /**
-     * A new VM on a host that already holds {@code limit} VMs ({@code sgagent.limits.vms-per-host}); checked in
-     * the transaction, so it holds exactly also under concurrent PUTs: 409 limit-exceeded.
+     * The VM claims a device or address another VM on this host owns, or it is a new VM on a host that already
+     * holds {@code sgagent.limits.vms-per-host} VMs (the message names the limit): 409.
      */
-    record LimitExceeded(int limit, String message) implements PutOutcome {
+    record Conflict(String message) implements PutOutcome {
     }
 
     /** The kernel refused the transaction; the previous rules stay in force and nothing was stored: 503. */
