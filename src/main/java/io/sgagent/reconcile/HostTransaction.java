@@ -134,7 +134,8 @@ final class HostTransaction {
                 // limit-exceeded, so this one is only reached by PUTs racing for the last places.
                 if (previous == null && state.vms().size() >= vmsPerHost) {
                     put.complete(new PutOutcome.Conflict("this host already has "
-                            + state.vms().size() + " VMs; the limit is " + vmsPerHost + " (sgagent.limits.vms-per-host)"));
+                            + state.vms().size() + " VMs; the limit is " + vmsPerHost
+                            + " (sgagent.limits.vms-per-host)"));
                     continue;
                 }
                 try {
