@@ -1,21 +1,21 @@
 package io.sgagent.compiler;
 
-import io.sgagent.model.Cidr;
 import io.sgagent.model.Family;
-import io.sgagent.model.SgRule;
 import io.sgagent.model.Vm;
 import io.sgagent.ruleset.Action;
 import io.sgagent.ruleset.Chain;
+import io.sgagent.ruleset.Match;
 import io.sgagent.ruleset.Rule;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The filter-table chains of one VM: ingress (B1) and egress (B2, B4).
+ * The filter-table chains of one VM: ingress (B1) and egress (B2, B4), compiled from {@link VmPolicy}.
  *
  * <p>No rule matches {@code --state NEW}: an untracked packet (B5) must be judged by the same allow rules a
  * tracked one is. {@code RELATED,ESTABLISHED} comes last, just before the final DROP, so it only ever adds
- * reply traffic to what the rules allow.
+ * reply traffic to what the rules allow. The final DROP carries no comment: the per-VM drop counters read it
+ * as a bare {@code -j DROP}.
  */
 final class FilterChains {
     private FilterChains() {
@@ -23,21 +23,10 @@ final class FilterChains {
 
     static Chain ingress(Vm vm, Family family) {
         List<Rule> rules = new ArrayList<>();
-        if (family == Family.IPV4) {
-            rules.add(Rule.of(Matches.udp(67, 68), Action.ACCEPT));
-        } else {
-            rules.add(Rule.of(Matches.udp(547, 546), Action.ACCEPT));
-            // Router advertisements only from a link-local router and never forwarded by one (hop limit 255).
-            rules.add(Rule.of("-s fe80::/64 " + Matches.icmp6(134) + " -m hl --hl-eq 255", Action.ACCEPT));
-            rules.add(Rule.of(Matches.icmp6(135), Action.ACCEPT));
-            rules.add(Rule.of(Matches.icmp6(136), Action.ACCEPT));
+        for (Allow allow : VmPolicy.ingress(vm, family)) {
+            rules.add(new Rule(allow.matches(family, true), Action.ACCEPT, allow.origin()));
         }
-        for (SgRule sgRule : vm.ingress()) {
-            for (Cidr cidr : sgRule.cidrs(family)) {
-                rules.add(Rule.of(Matches.sgRule(sgRule, cidr, "-s"), Action.ACCEPT));
-            }
-        }
-        rules.add(Rule.of(Matches.established(), Action.ACCEPT));
+        rules.add(new Rule(List.of(new Match.Established()), Action.ACCEPT, "reply"));
         rules.add(Rule.always(Action.DROP));
         return new Chain(ChainNames.ingress(vm.name()), rules);
     }
@@ -45,28 +34,11 @@ final class FilterChains {
     static Chain egress(Vm vm, Family family) {
         Action pass = new Action.Goto(ChainNames.EGRESS_OK);
         List<Rule> rules = new ArrayList<>();
-        if (family == Family.IPV4) {
-            rules.add(Rule.of(Matches.udp(68, 67), pass));
-        } else {
-            rules.add(Rule.of(Matches.udp(546, 547), pass));
+        for (Allow allow : VmPolicy.egress(vm, family)) {
+            rules.add(new Rule(allow.matches(family, false), pass, allow.origin()));
         }
-        rules.add(Rule.of(Matches.udp(0, 53), pass));
-        rules.add(Rule.of(Matches.tcpDport(53), pass));
-        if (family == Family.IPV6) {
-            // Router solicitation, neighbour discovery and MLD (query, v1 report/done, v2 report).
-            for (int type : new int[] {133, 135, 136, 130, 131, 132, 143}) {
-                rules.add(Rule.of(Matches.icmp6(type), pass));
-            }
-        }
-        if (NotrackPolicy.egressOpen(vm, family)) {
-            rules.add(Rule.always(pass));
-        } else {
-            for (SgRule sgRule : vm.egress()) {
-                for (Cidr cidr : sgRule.cidrs(family)) {
-                    rules.add(Rule.of(Matches.sgRule(sgRule, cidr, "-d"), pass));
-                }
-            }
-            rules.add(Rule.of(Matches.established(), pass));
+        if (!NotrackPolicy.egressOpen(vm, family)) {
+            rules.add(new Rule(List.of(new Match.Established()), pass, "reply"));
             rules.add(Rule.always(Action.DROP));
         }
         return new Chain(ChainNames.egress(vm.name()), rules);
