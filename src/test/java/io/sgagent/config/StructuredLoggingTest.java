@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -30,12 +31,24 @@ class StructuredLoggingTest {
     }
 
     /**
-     * Boot hands the format to Logback through a system property that outlives the context: without this, later
-     * tests in the same JVM would log JSON.
+     * Boot configures Logback once per JVM while a context (such as the cached ones of other tests) keeps it marked
+     * initialised, and hands the format over in a system property that outlives the context. So: mark it
+     * uninitialised before (this test's context really sets it up), and afterwards set plain logging up again for
+     * the tests that follow in this JVM.
      */
     @BeforeEach
+    void forceLoggingSetUp() {
+        System.clearProperty("CONSOLE_LOG_STRUCTURED_FORMAT");
+        LoggingSystem.get(getClass().getClassLoader()).cleanUp();
+    }
+
     @AfterEach
-    void forgetTheFormat() {
+    void restorePlainLogging() {
+        forceLoggingSetUp();
+        SpringApplication app = new SpringApplication(Empty.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        app.setBannerMode(org.springframework.boot.Banner.Mode.OFF);
+        app.run().close();
         System.clearProperty("CONSOLE_LOG_STRUCTURED_FORMAT");
     }
 
