@@ -64,13 +64,14 @@ final class Issue11Report {
                         + " `iptables-save`/`ip6tables-save` output into fresh namespaces holding the same %d ports"
                         + " (sets restored first; median of %d).%n", r.hostBodyBytes / 1024, num(r.coldFullPutApplies, 0),
                 num(r.coldFullPutRestoreLines, 0), r.vms, r.floorIpMs == null ? 0 : r.floorIpMs.n()));
-        md.append(String.format(Locale.ROOT, "- **Update:** %d × `PUT /api/v1/vms/vm0500` changing one rule's port; after"
+        md.append(String.format(Locale.ROOT, "- **Update:** %d × `PUT /api/v1/vms/%s` changing one rule's port; after"
                         + " each, the same diff text (%d lines, predicted with the agent's compiler and renderer)"
                         + " through `iptables-restore --noflush` and `ip6tables-restore --noflush` the way the agent"
                         + " starts them (`ip netns exec`, stdin from a file). Agent and floor alternate in one loop."
                         + " %s drift checks ran during the loop (`sgagent_drift_check_seconds_count`, n/a without the"
-                        + " metric).%n", r.updateMs == null ? 0 : r.updateMs.n(), r.predictedDiffLines,
-                num(r.driftChecksDuringUpdates, 0)));
+                        + " metric).%n", r.updateMs == null ? 0 : r.updateMs.n(),
+                BenchHost.name(Math.min(HypervisorBenchmark.UPDATE_VM, r.vms)), r.predictedDiffLines,
+                r.driftMetricsPresent ? num(r.driftChecksDuringUpdates, 0) : "n/a"));
         md.append(String.format(Locale.ROOT, "- **Conntrack:** the hypervisor namespace's table pre-filled with %d"
                         + " ESTABLISHED entries by `conntrack -R` (%s); `nf_conntrack_max` (%d) only read. The same"
                         + " interleaved loop.%n", r.prefillEntries, Report.sec(r.prefillSeconds), r.conntrackMax));

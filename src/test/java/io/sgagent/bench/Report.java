@@ -123,7 +123,7 @@ final class Report {
                 .append("\n```\n\n");
         md.append("It needs root, the kernel tools of the README's quick start and about ")
                 .append(r.totalSeconds > 0 ? Math.round(r.totalSeconds / 60.0 + 2) : 10)
-                .append(" minutes (including the JMH run). Run ").append(r.date).append(", ")
+                .append(Knobs.quick() ? " minutes (quick run: no JMH). Run " : " minutes (including the JMH run). Run ").append(r.date).append(", ")
                 .append(String.format(Locale.ROOT, "%.0f s", r.totalSeconds)).append(" for the kernel part.\n\n");
         md.append("![benchmark chart](benchmarks.png)\n\n");
 
