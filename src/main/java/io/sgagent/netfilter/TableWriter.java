@@ -6,6 +6,7 @@ import io.sgagent.ruleset.HookJump;
 import io.sgagent.ruleset.IpFamily;
 import io.sgagent.ruleset.KernelTable;
 import io.sgagent.ruleset.RestoreRenderer;
+import io.sgagent.ruleset.Rule;
 import io.sgagent.ruleset.TableRules;
 import java.util.HashSet;
 import java.util.List;
@@ -87,17 +88,21 @@ final class TableWriter {
     }
 
     /**
-     * The one place that decides whether a kernel chain still holds what we wrote. Today it compares rule text,
-     * normalised because the kernel prints some matches differently than we write them; it can switch to
-     * comparing rule-origin hashes without touching anything else.
+     * The one place that decides whether a kernel chain still holds what we wrote: the rule hashes the kernel lists
+     * (each rule's {@code sga:<hash>} comment, or the digest of its text where a rule carries none) against the
+     * hashes of the chain we compiled. Comparing hashes instead of rule text means the kernel's own spelling of a
+     * match (protocol names, option order) never reads as drift.
      */
     static boolean sameRules(List<String> kernelLines, Chain chain) {
-        List<String> wanted = RestoreRenderer.ruleLines(chain);
+        List<String> wanted = chain.hashes();
         if (kernelLines.size() != wanted.size()) {
             return false;
         }
+        String head = "-A " + chain.name() + " ";
         for (int i = 0; i < wanted.size(); i++) {
-            if (!ProtocolNames.normalise(kernelLines.get(i)).equals(ProtocolNames.normalise(wanted.get(i)))) {
+            String line = kernelLines.get(i);
+            String listed = line.startsWith(head) ? line.substring(head.length()) : line;
+            if (!Rule.hashOfListed(listed).equals(wanted.get(i))) {
                 return false;
             }
         }

@@ -83,12 +83,25 @@ public sealed interface Match {
         }
     }
 
-    /** {@code -m tcp|udp --sport --dport}; either span may be null (any). Needs the matching {@link Protocol}. */
+    /**
+     * Source and destination ports; either span may be null (any). Needs the matching {@link Protocol}.
+     *
+     * <p>TCP renders as {@code -m tcp --sport --dport}. Everything else renders with {@code -m multiport}, one match
+     * per side: iptables 1.8.9 parses each {@code -m udp} port with {@code getaddrinfo()}, which (AI_ADDRCONFIG)
+     * dumps every address of every interface over netlink — with 1000 VM ports that made a cold restore take 93 s
+     * instead of 5 s. {@code multiport} parses numbers directly, compiles to the same native nft expressions and
+     * is listed back by {@code *-save} exactly as written.
+     */
     record Ports(String protocol, PortSpan sport, PortSpan dport) implements Match {
         @Override
         public String render() {
-            return "-m " + protocol + (sport == null ? "" : " --sport " + sport.render())
-                    + (dport == null ? "" : " --dport " + dport.render());
+            if (protocol.equals("tcp") || (sport == null && dport == null)) {
+                return "-m " + protocol + (sport == null ? "" : " --sport " + sport.render())
+                        + (dport == null ? "" : " --dport " + dport.render());
+            }
+            String sports = sport == null ? "" : "-m multiport --sports " + sport.render();
+            String dports = dport == null ? "" : "-m multiport --dports " + dport.render();
+            return (sports + " " + dports).strip();
         }
     }
 
