@@ -1,5 +1,8 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.DevicePolicy;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -24,6 +27,15 @@ import tools.jackson.databind.json.JsonMapper;
 @Import(FakeSecurityGroupService.class)
 @EnableConfigurationProperties(SgAgentProperties.class)
 class JacksonSettingsTest {
+    /** The controller needs the device checks, which otherwise come from {@link ApiConfiguration}. */
+    @TestConfiguration
+    static class Devices {
+        @Bean
+        DevicePolicy devicePolicy() {
+            return DevicePolicy.nameOnly();
+        }
+    }
+
     @Autowired
     JsonMapper jsonMapper;
     @Autowired
