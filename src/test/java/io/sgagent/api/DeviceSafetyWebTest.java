@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
@@ -34,6 +34,7 @@ import org.springframework.test.web.servlet.ResultActions;
  * HostDevicesTest); 409s of conflicts name the owner, not the requester.
  */
 @ApiWebMvcTest
+@Import(DeviceSafetyWebTest.ScriptedKernel.class)
 class DeviceSafetyWebTest {
     /** {@code ip -j -d link show dev X} as iproute2 prints it for the devices of a small KVM host. */
     static final Map<String, String> LINKS = Map.of(
@@ -46,7 +47,10 @@ class DeviceSafetyWebTest {
             "vif1.0", "[{\"ifname\":\"vif1.0\",\"flags\":[\"BROADCAST\",\"UP\"],\"master\":\"cloudbr0\","
                     + "\"link_type\":\"ether\",\"linkinfo\":{\"info_slave_kind\":\"bridge\"}}]");
 
-    @TestConfiguration
+    /**
+     * Deliberately not a {@code @TestConfiguration}: the kernel ITs start the real application with test classes on
+     * the classpath, where a scannable configuration would replace the real device checks. Imported explicitly.
+     */
     static class ScriptedKernel {
         @Bean
         @Primary

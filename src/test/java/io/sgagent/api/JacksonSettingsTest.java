@@ -1,7 +1,6 @@
 package io.sgagent.api;
 
 import io.sgagent.api.common.DevicePolicy;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
@@ -24,11 +23,13 @@ import tools.jackson.databind.json.JsonMapper;
  * unknown properties (Jackson 3's own default is not to).
  */
 @WebMvcTest(controllers = VmController.class)
-@Import(FakeSecurityGroupService.class)
+@Import({FakeSecurityGroupService.class, JacksonSettingsTest.Devices.class})
 @EnableConfigurationProperties(SgAgentProperties.class)
 class JacksonSettingsTest {
-    /** The controller needs the device checks, which otherwise come from {@link ApiConfiguration}. */
-    @TestConfiguration
+    /**
+     * The controller needs the device checks, which otherwise come from {@link ApiConfiguration}. Not a
+     * {@code @TestConfiguration}: the kernel ITs would scan it into the real application. Imported explicitly.
+     */
     static class Devices {
         @Bean
         DevicePolicy devicePolicy() {
