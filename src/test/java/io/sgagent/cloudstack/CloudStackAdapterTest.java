@@ -3,8 +3,8 @@ package io.sgagent.cloudstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sgagent.cloudstack.CloudStackResult.Done;
 import io.sgagent.api.common.ProblemType;
+import io.sgagent.cloudstack.CloudStackResult.Done;
 import io.sgagent.cloudstack.CloudStackResult.Refused;
 import io.sgagent.config.SgAgentProperties.Limits;
 import io.sgagent.model.InvalidInputException;
@@ -392,5 +392,33 @@ class CloudStackAdapterTest {
                 "cloudbr0", "0;", null, null, "s1", "1", RULES, null, null, null, null, null, null, null, "12", null);
         adapter.addNetworkRules(withDom);
         assertThat(adapter.ruleLogs()).isEqualTo(VM + ",7,10.1.1.7,12,s1,1");
+    }
+
+    /** Issue 13: the host's devices are never a VM's; --directrouted is accepted but a routed NIC is not filtered. */
+    @Test
+    void hostDevicesAndRoutedNicsAreRefusedBeforeAnythingChanges() {
+        for (String device : List.of("eth0", "cloudbr0", "lo")) {
+            CloudStackCall start = call("vmname", VM, "vmid", "7", "vmip", "10.1.1.7", "vmmac", "1e:00:b4:00:00:07",
+                    "vif", device, "brname", "cloudbr0", "nicsecips", "0;");
+            assertThatThrownBy(() -> adapter.defaultNetworkRules(start)).isInstanceOf(InvalidInputException.class)
+                    .satisfies(e -> assertThat(((InvalidInputException) e).violations().get(0).field())
+                            .isEqualTo("--vif"));
+        }
+        assertThatThrownBy(() -> adapter.defaultNetworkRules(with(call("vmname", VM, "vmid", "7", "vmip", "10.1.1.7",
+                "vmmac", "1e:00:b4:00:00:07", "vif", "vnet7", "directrouted", "true"))))
+                .isInstanceOf(InvalidInputException.class)
+                .satisfies(e -> assertThat(((InvalidInputException) e).violations().get(0).field())
+                        .isEqualTo("--directrouted"));
+        assertThat(service.list()).isEmpty();
+        assertThat(adapter.destroy(call("vmname", VM, "directrouted", "true"))).isInstanceOf(Done.class);
+    }
+
+    @Test
+    void ruleLogsListOnlyUserVms() {
+        adapter.defaultNetworkRules(nic1("isFirstNic"));
+        CloudStackCall router = call("vmname", "r-4-VM", "vmid", "4", "vmip", "10.1.1.4", "vmmac", "1e:00:b4:00:00:04",
+                "vif", "vnet4", "brname", "cloudbr0", "nicsecips", "0;");
+        assertThat(adapter.defaultNetworkRules(router)).isInstanceOf(Done.class);
+        assertThat(adapter.ruleLogs()).isEqualTo(VM + ",7,10.1.1.7,-1,_initial_,-1");
     }
 }
