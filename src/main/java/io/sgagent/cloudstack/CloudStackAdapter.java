@@ -110,13 +110,13 @@ final class CloudStackAdapter {
         CloudStackArgs args = new CloudStackArgs();
         String name = args.name(call.vmName());
         long vmId = args.vmId(call.vmId());
-        String vif = vmPort(args, args.vif(call.vif(), true));
-        refuseDirectRouted(args, call);
+        String vif = args.vmPort(args.vif(call.vif(), true), devices);
+        args.refuseDirectRouted(call.directRoutedOnly());
         String mac = args.mac(call.vmMac(), true);
         String ip = args.address("--vmip", call.vmIp());
         String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
         List<String> secIps = args.secondaryIps(call.nicSecIps());
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         String domId = CloudStackArgs.domId(call.domId());
         CloudStackNic nic = new CloudStackNic(vif, mac, ip, ip6, secIps, call.brName());
         Refused notAPort = notAVmPort(vif);
@@ -168,13 +168,13 @@ final class CloudStackAdapter {
         String ip = args.address("--vmip", call.vmIp());
         String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
         String mac = args.mac(call.vmMac(), false);
-        String vif = vmPort(args, args.vif(call.vif(), false));
-        refuseDirectRouted(args, call);
+        String vif = args.vmPort(args.vif(call.vif(), false), devices);
+        args.refuseDirectRouted(call.directRoutedOnly());
         List<String> secIps = call.nicSecIps() == null ? null : args.secondaryIps(call.nicSecIps());
         if (sig != null && (sig.contains(",") || sig.contains(";"))) {
             args.add("--sig", "must not contain ',' or ';' (it is a field of the rule-log tuple)");
         }
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         String rulesText = call.rules() == null ? "" : call.rules();
         ParsedRules rules = RuleStringParser.parse(rulesText);
         String domId = CloudStackArgs.domId(call.domId());
@@ -249,7 +249,7 @@ final class CloudStackAdapter {
         if (perNic && vif == null && mac == null) {
             args.add("--vif", "a NIC is named by --vif or --vmmac");
         }
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         synchronized (lockFor(name)) {
             if (!perNic) {
                 return remove(name);
@@ -300,7 +300,7 @@ final class CloudStackAdapter {
         if (ips.isEmpty() && call.nicSecIps() != null) {
             args.add("--nicsecips", "names no address");
         }
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         boolean add = "-A".equals(action);
         synchronized (lockFor(name)) {
             Managed managed = views.get(name);
@@ -489,36 +489,10 @@ final class CloudStackAdapter {
         return VmFolding.fold(view, rules, limits);
     }
 
-    /** {@code vif} when the device pattern allows it as a VM port; otherwise a violation of {@code --vif}. */
-    private String vmPort(CloudStackArgs args, String vif) {
-        String problem = vif == null ? null : devices.nameProblem(vif);
-        if (problem != null) {
-            args.add("--vif", problem);
-            return null;
-        }
-        return vif;
-    }
-
-    /**
-     * A routed (L3) NIC is not a bridge port, so sg-agent's physdev rules would never see its packets: refusing it
-     * keeps such a VM from running unfiltered behind a success. The option itself is accepted (exit 0 elsewhere).
-     */
-    private static void refuseDirectRouted(CloudStackArgs args, CloudStackCall call) {
-        if (call.directRoutedOnly()) {
-            args.add("--directrouted", "direct-routed (L3) NICs are not supported: sg-agent filters bridge ports");
-        }
-    }
-
     /** A 409 when {@code vif} exists on the host and is not a VM port (a bridge, an uplink, lo); else null. */
     private Refused notAVmPort(String vif) {
         String problem = vif == null ? null : devices.kernelProblem(vif);
         return problem == null ? null
                 : new Refused(DevicePolicy.refused(List.of(new FieldError("--vif", problem))).getBody());
-    }
-
-    private static void throwIfInvalid(CloudStackArgs args) {
-        if (!args.violations().isEmpty()) {
-            throw new InvalidInputException(args.violations());
-        }
     }
 }
