@@ -28,7 +28,7 @@ class HostStateController implements HostStateApiDocs {
     @PutMapping(path = "/api/v1/vms", consumes = VmApiDocs.JSON, produces = VmApiDocs.JSON)
     public HostStateResponse replaceAll(@RequestBody HostStateRequest body) {
         HostState desired = VmRequestMapper.toHostState(body, limits, devices);
-        desired.vms().forEach((name, vm) -> devices.requireVmPorts(vm, "vms[" + name + "]."));
+        devices.requireVmPorts(desired.vms());
         ReplaceOutcome.Applied applied = OutcomeProblems.appliedOrThrow(service.replaceAll(desired));
         return new HostStateResponse(
                 applied.vms().stream().map(VmStatusResponse::from).sorted(Comparator.comparing(VmStatusResponse::name))

@@ -57,6 +57,29 @@ public final class HostDevices {
         }
     }
 
+    /**
+     * Every link of the namespace by name, in one process (for a full host state: one call instead of one per NIC),
+     * or null when it cannot be read.
+     */
+    public java.util.Map<String, Link> all() {
+        ProcessResult result = runner.run(List.of("ip", "-j", "-d", "link", "show"), null);
+        if (!result.ok()) {
+            return null;
+        }
+        try {
+            java.util.Map<String, Link> links = new java.util.HashMap<>();
+            for (JsonNode link : JSON.readTree(result.stdout())) {
+                String name = link.path("ifname").asString("");
+                if (!name.isEmpty()) {
+                    links.put(name, ((Lookup.Found) parse(name, "[" + link + "]")).link());
+                }
+            }
+            return links;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     static Lookup parse(String device, String json) {
         JsonNode links = JSON.readTree(json);
         if (!links.isArray() || links.isEmpty()) {

@@ -25,6 +25,7 @@ class HostDevicesTest {
         assertThat(link.loopback()).isTrue();
         assertThat(link.isVmPortKind()).isFalse();
         assertThat(devices.find("vnet-absent9")).isInstanceOf(Lookup.Absent.class);
+        assertThat(devices.all()).containsKey("lo").extractingByKey("lo").extracting(Link::loopback).isEqualTo(true);
     }
 
     @Test

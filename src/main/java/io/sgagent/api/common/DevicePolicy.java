@@ -56,10 +56,10 @@ public final class DevicePolicy {
 
     /** Why this existing device is not a VM port, or null when it is one or does not exist. */
     public String kernelProblem(String device) {
-        if (devices == null) {
-            return null;
-        }
-        Lookup lookup = devices.find(device);
+        return devices == null ? null : problem(device, devices.find(device));
+    }
+
+    private static String problem(String device, Lookup lookup) {
         if (lookup instanceof Lookup.Unreadable unreadable) {
             log.warn("cannot tell whether {} is a VM port ({}); only its name was checked", device,
                     unreadable.reason());
@@ -90,6 +90,32 @@ public final class DevicePolicy {
                 errors.add(new FieldError(prefix + "nics[" + i + "].device", problem));
             }
         }
+        if (!errors.isEmpty()) {
+            throw refused(errors);
+        }
+    }
+
+    /**
+     * {@link #requireVmPorts(Vm, String)} for every VM of a full host state ({@code vms[<name>].nics[i].device}),
+     * reading the kernel's links once instead of once per NIC.
+     */
+    public void requireVmPorts(java.util.Map<String, Vm> vms) {
+        java.util.Map<String, Link> links = devices == null ? null : devices.all();
+        if (links == null) {
+            vms.forEach((name, vm) -> requireVmPorts(vm, "vms[" + name + "]."));
+            return;
+        }
+        List<FieldError> errors = new ArrayList<>();
+        vms.forEach((name, vm) -> {
+            for (int i = 0; i < vm.nics().size(); i++) {
+                String device = vm.nics().get(i).device();
+                Link link = links.get(device);
+                String problem = problem(device, link == null ? new Lookup.Absent() : new Lookup.Found(link));
+                if (problem != null) {
+                    errors.add(new FieldError("vms[" + name + "].nics[" + i + "].device", problem));
+                }
+            }
+        });
         if (!errors.isEmpty()) {
             throw refused(errors);
         }
