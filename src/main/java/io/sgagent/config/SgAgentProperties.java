@@ -13,6 +13,7 @@ import org.springframework.util.unit.DataSize;
  * @param stateDir  directory holding the durable desired state
  * @param api       API access control
  * @param limits    size limits of API requests (docs/security.md)
+ * @param devices   which device names a VM NIC may claim
  */
 @ConfigurationProperties(prefix = "sgagent")
 public record SgAgentProperties(
@@ -20,7 +21,15 @@ public record SgAgentProperties(
         @DefaultValue("/var/lib/sg-agent") Path stateDir,
         @DefaultValue Api api,
         @DefaultValue Reconcile reconcile,
-        @DefaultValue Limits limits) {
+        @DefaultValue Limits limits,
+        @DefaultValue Devices devices) {
+
+    /**
+     * @param pattern regular expression a VM NIC's device must match in full (default: libvirt and Xen taps); keeps
+     *                the host's uplink, bridge and {@code lo} out of VM rules
+     */
+    public record Devices(@DefaultValue("(vnet|tap|vif)[A-Za-z0-9_.-]*") String pattern) {
+    }
 
     /** @param driftInterval how often the kernel is compared with the desired state (0 disables) */
     public record Reconcile(@DefaultValue("10s") Duration driftInterval) {
