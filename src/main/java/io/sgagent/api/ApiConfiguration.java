@@ -2,7 +2,6 @@ package io.sgagent.api;
 
 import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.netfilter.HostDevices;
-import io.sgagent.netfilter.ProcessRunner;
 import org.springframework.beans.factory.ObjectProvider;
 import io.sgagent.config.SgAgentProperties;
 import io.swagger.v3.oas.models.Components;
@@ -87,14 +86,12 @@ class ApiConfiguration {
     }
 
     /**
-     * The device checks of every VM NIC (API and CloudStack). Without a process runner (web-slice tests) only the
+     * The device checks of every VM NIC (API and CloudStack). Without the kernel reader of host devices (web-slice tests) only the
      * name pattern is checked.
      */
     @Bean
-    DevicePolicy devicePolicy(SgAgentProperties properties, ObjectProvider<ProcessRunner> runner) {
-        ProcessRunner processRunner = runner.getIfAvailable();
-        return new DevicePolicy(properties.devices().pattern(),
-                processRunner == null ? null : new HostDevices(processRunner));
+    DevicePolicy devicePolicy(SgAgentProperties properties, ObjectProvider<HostDevices> hostDevices) {
+        return new DevicePolicy(properties.devices().pattern(), hostDevices.getIfAvailable());
     }
 
     @Bean

@@ -6,6 +6,7 @@ import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelApplyException;
 import io.sgagent.netfilter.KernelReader;
 import io.sgagent.netfilter.NetfilterExecutor;
+import io.sgagent.netfilter.HostDevices;
 import io.sgagent.netfilter.ProcessRunner;
 import io.sgagent.reconcile.DriftRepairer;
 import io.sgagent.reconcile.HostReconciler;
@@ -41,6 +42,12 @@ public class AgentConfiguration {
     @Bean
     NetfilterExecutor netfilterExecutor(ProcessRunner runner, SgAgentProperties properties) {
         return new NetfilterExecutor(runner, properties.netfilter().xtablesWait());
+    }
+
+    /** Reads the managed namespace's links, so the API can refuse a bridge, an uplink or lo as a VM device. */
+    @Bean
+    HostDevices hostDevices(ProcessRunner runner) {
+        return new HostDevices(runner);
     }
 
     @Bean
