@@ -22,6 +22,12 @@ final class FilterChains {
     }
 
     static Chain ingress(Vm vm, Family family) {
+        return ingress(vm, family, 0);
+    }
+
+    /** {@code quotaDefault}: the host's conntrack quota for VMs without their own (issue 12, 0 = none). */
+    static Chain ingress(Vm vm, Family family, int quotaDefault) {
+        Action accept = QuotaChains.ingressAccept(vm, family, quotaDefault);
         List<Rule> rules = new ArrayList<>();
         if (family == Family.IPV4) {
             rules.add(Rule.of(Matches.udp(67, 68), Action.ACCEPT));
@@ -34,7 +40,7 @@ final class FilterChains {
         }
         for (SgRule sgRule : vm.ingress()) {
             for (Cidr cidr : sgRule.cidrs(family)) {
-                rules.add(Rule.of(Matches.sgRule(sgRule, cidr, "-s"), Action.ACCEPT));
+                rules.add(Rule.of(Matches.sgRule(sgRule, cidr, "-s"), accept));
             }
         }
         rules.add(Rule.of(Matches.established(), Action.ACCEPT));
@@ -43,15 +49,21 @@ final class FilterChains {
     }
 
     static Chain egress(Vm vm, Family family) {
+        return egress(vm, family, 0);
+    }
+
+    static Chain egress(Vm vm, Family family, int quotaDefault) {
         Action pass = new Action.Goto(ChainNames.EGRESS_OK);
+        // Passes that may start a new connection count against the VM's conntrack quota, if it has one.
+        Action counted = QuotaChains.egressPass(vm, family, quotaDefault);
         List<Rule> rules = new ArrayList<>();
         if (family == Family.IPV4) {
             rules.add(Rule.of(Matches.udp(68, 67), pass));
         } else {
             rules.add(Rule.of(Matches.udp(546, 547), pass));
         }
-        rules.add(Rule.of(Matches.udp(0, 53), pass));
-        rules.add(Rule.of(Matches.tcpDport(53), pass));
+        rules.add(Rule.of(Matches.udp(0, 53), counted));
+        rules.add(Rule.of(Matches.tcpDport(53), counted));
         if (family == Family.IPV6) {
             // Router solicitation, neighbour discovery and MLD (query, v1 report/done, v2 report).
             for (int type : new int[] {133, 135, 136, 130, 131, 132, 143}) {
@@ -59,11 +71,11 @@ final class FilterChains {
             }
         }
         if (NotrackPolicy.egressOpen(vm, family)) {
-            rules.add(Rule.always(pass));
+            rules.add(Rule.always(counted));
         } else {
             for (SgRule sgRule : vm.egress()) {
                 for (Cidr cidr : sgRule.cidrs(family)) {
-                    rules.add(Rule.of(Matches.sgRule(sgRule, cidr, "-d"), pass));
+                    rules.add(Rule.of(Matches.sgRule(sgRule, cidr, "-d"), counted));
                 }
             }
             rules.add(Rule.of(Matches.established(), pass));

@@ -87,8 +87,10 @@ public class AgentConfiguration {
     }
 
     @Bean
-    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, DesiredStateStore store) {
-        return new HostReconciler(new RulesetCompiler(), executor, conntrack, store, Clock.systemUTC());
+    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, DesiredStateStore store,
+                                  SgAgentProperties properties) {
+        return new HostReconciler(new RulesetCompiler(properties.conntrack().vmLimit()), executor, conntrack, store,
+                Clock.systemUTC());
     }
 
     @Bean(destroyMethod = "close")
