@@ -2,6 +2,8 @@ package io.sgagent.api;
 
 import io.sgagent.config.SgAgentProperties;
 import io.sgagent.model.Vm;
+import io.sgagent.reconcile.ConntrackQuotas;
+import org.springframework.beans.factory.ObjectProvider;
 import io.sgagent.reconcile.DeleteOutcome;
 import io.sgagent.reconcile.PutOutcome;
 import io.sgagent.reconcile.SecurityGroupService;
@@ -42,7 +44,10 @@ class VmController {
     private final SecurityGroupService service;
     private final SgAgentProperties.Limits limits;
 
-    VmController(SecurityGroupService service, SgAgentProperties properties) {
+    private final ObjectProvider<ConntrackQuotas> quotas;
+
+    VmController(SecurityGroupService service, SgAgentProperties properties, ObjectProvider<ConntrackQuotas> quotas) {
+        this.quotas = quotas;
         this.service = service;
         this.limits = properties.limits();
     }
@@ -158,7 +163,14 @@ class VmController {
         VmRequestMapper.requireValidName(name);
         VmStatusResponse status = service.get(name).map(VmStatusResponse::from)
                 .orElseThrow(() -> Problems.vmNotFound(name));
-        return status.withDropped(service.drops(name).orElse(null));
+        status = status.withDropped(service.drops(name).orElse(null));
+        // Issue 12: quota figures when the quota reader is wired (the real application; web tests have none).
+        ConntrackQuotas quotas = this.quotas.getIfAvailable();
+        if (quotas != null) {
+            status = status.withConntrack(quotas.of(name).map(q -> new VmStatusResponse.Conntrack(q.limit(),
+                    q.current(), q.refused())).orElse(null));
+        }
+        return status;
     }
 
     @DeleteMapping(path = "/{name}")

@@ -77,8 +77,9 @@ public class AgentConfiguration {
     }
 
     @Bean
-    ConntrackHealthIndicator conntrackHealthIndicator(CachedConntrackReport conntrack) {
-        return new ConntrackHealthIndicator(conntrack);
+    ConntrackHealthIndicator conntrackHealthIndicator(CachedConntrackReport conntrack,
+                                                      io.sgagent.metrics.ConntrackCapacityGuard guard) {
+        return new ConntrackHealthIndicator(conntrack, guard);
     }
 
     @Bean
