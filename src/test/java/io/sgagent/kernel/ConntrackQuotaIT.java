@@ -139,7 +139,14 @@ class ConntrackQuotaIT {
     }
 
     @Test
-    void driftRepairRestoresAFlushedQuotaChain() {
+    void driftRepairRestoresAFlushedQuotaChain() throws InterruptedException {
+        double repairs = metric(agent.get("/actuator/prometheus").expect(200).body(),
+                "sgagent_drift_repairs_total{object=\"chain\"}");
+        Thread.sleep(2500);
+        assertThat(metric(agent.get("/actuator/prometheus").expect(200).body(),
+                "sgagent_drift_repairs_total{object=\"chain\"}"))
+                .as("quota chains read back exactly as written: no repair (that would also reset refusals)")
+                .isEqualTo(repairs);
         tb.execHv("iptables", "-F", "sga-q-f");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(tb.execHv("iptables", "-S", "sga-q-f")).contains("--connlimit-above " + LIMIT));
