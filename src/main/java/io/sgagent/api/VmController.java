@@ -147,7 +147,8 @@ class VmController {
     @Operation(operationId = "getVm", summary = "Get one VM",
             description = "The programmed state of one VM: its normalised desired "
             + "state, whether it bypasses conntrack per family, when it was applied, and the packets and bytes its "
-            + "rules dropped (read from the kernel's rule counters).")
+            + "rules dropped (read from the kernel's rule counters), and its conntrack quota: limit, current tracked "
+            + "entries (from a table census at most a few seconds old) and connections the quota refused.")
     @ApiResponse(responseCode = "200", description = "The VM", content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = VmStatusResponse.class),
             examples = @ExampleObject(value = ApiExamples.VM_STATUS)))
