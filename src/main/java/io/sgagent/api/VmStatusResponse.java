@@ -30,7 +30,10 @@ record VmStatusResponse(
                 + "(ingress, egress) and anti-spoofing (egress) since its chains were last written.")
         Dropped dropped,
         @Schema(description = "Only in GET of one VM: its conntrack quota (issue 12) and usage.")
-        Conntrack conntrack) {
+        Conntrack conntrack,
+        @Schema(description = "The VM's own conntrackLimit as requested; omitted when it uses the host default.",
+                example = "20000")
+        Integer conntrackLimit) {
 
     @Schema(name = "VmConntrack", description = "The VM's conntrack quota and usage.")
     record Conntrack(
@@ -68,15 +71,16 @@ record VmStatusResponse(
                 vm.ingress().stream().map(RuleDto::from).toList(),
                 vm.egress().stream().map(RuleDto::from).toList(),
                 new Notrack(status.notrackIpv4(), status.notrackIpv6()),
-                status.appliedAt() == null ? null : status.appliedAt().toString(), null, null);
+                status.appliedAt() == null ? null : status.appliedAt().toString(), null, null, vm.conntrackLimit());
     }
 
     VmStatusResponse withDropped(VmDrops drops) {
         return new VmStatusResponse(name, vmId, seq, nics, ingress, egress, notrack, appliedAt,
-                drops == null ? null : Dropped.from(drops), conntrack);
+                drops == null ? null : Dropped.from(drops), conntrack, conntrackLimit);
     }
 
     VmStatusResponse withConntrack(Conntrack figures) {
-        return new VmStatusResponse(name, vmId, seq, nics, ingress, egress, notrack, appliedAt, dropped, figures);
+        return new VmStatusResponse(name, vmId, seq, nics, ingress, egress, notrack, appliedAt, dropped, figures,
+                conntrackLimit);
     }
 }

@@ -56,4 +56,15 @@ class ConntrackLimitWebTest {
                 .andExpect(status().isOk());
         assertThat(service.puts).singleElement().satisfies(vm -> assertThat(vm.conntrackLimit()).isNull());
     }
+
+    @org.junit.jupiter.api.Test
+    void theStatusEchoesTheVmsOwnLimitAndOmitsTheDefault() throws Exception {
+        mvc.perform(put("/api/v1/vms/web-1").contentType(MediaType.APPLICATION_JSON)
+                        .content(with("conntrackLimit", 500)))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.conntrackLimit").value(500));
+        mvc.perform(put("/api/v1/vms/web-2").contentType(MediaType.APPLICATION_JSON).content(TestJson.VM))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.conntrackLimit").doesNotExist());
+    }
 }
