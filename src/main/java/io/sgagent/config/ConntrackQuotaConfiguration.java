@@ -2,6 +2,7 @@ package io.sgagent.config;
 
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.metrics.ConntrackCapacityGuard;
+import io.sgagent.metrics.SgAgentMetrics;
 import io.sgagent.netfilter.ConntrackCensus;
 import io.sgagent.netfilter.ConntrackTableSize;
 import io.sgagent.netfilter.ProcessRunner;
@@ -33,12 +34,16 @@ public class ConntrackQuotaConfiguration {
 
     @Bean
     ConntrackCapacityGuard conntrackCapacityGuard(HostReconciler reconciler, ConntrackQuotas quotas,
-                                                  ProcessRunner runner, SgAgentProperties properties) {
+                                                  ProcessRunner runner, SgAgentProperties properties,
+                                                  SgAgentMetrics metrics) {
         SgAgentProperties.Conntrack conntrack = properties.conntrack();
         ConntrackCensus census = new ConntrackCensus(runner);
-        return new ConntrackCapacityGuard(reconciler, quotas, census::buckets,
+        ConntrackCapacityGuard guard = new ConntrackCapacityGuard(reconciler, quotas, census::buckets,
                 conntrack.manageLimit() ? ConntrackTableSize.procfs() : null, conntrack.topTalkers(),
                 conntrack.memoryBudget().toBytes(), Clock.systemUTC());
+        // A deleted VM's series disappear with it, as SgAgentMetrics' per-VM drop counters do.
+        metrics.onVmsChanged(guard::vmsChanged);
+        return guard;
     }
 
     @Bean(destroyMethod = "close")

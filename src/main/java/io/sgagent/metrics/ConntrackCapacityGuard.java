@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -30,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code sgagent.conntrack.manage-limit} it also raises nf_conntrack_max and the hash size when the table runs
  * hot, within {@code sgagent.conntrack.memory-budget}.
  *
- * <p>Thread-safe: {@link #sample()} runs on the guard's one thread (and once at start) and is synchronized;
- * readers (scrapes, health) see the immutable {@link Snapshot} published through a volatile field.
+ * <p>Thread-safe: {@link #sample()} runs on the guard's one thread (and once at start) under its own lock; the
+ * immutable {@link Snapshot} is published through a volatile field, and meters change under this object's
+ * monitor, held only briefly.
  */
 public class ConntrackCapacityGuard implements MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(ConntrackCapacityGuard.class);
@@ -51,6 +54,7 @@ public class ConntrackCapacityGuard implements MeterBinder {
     private final int topTalkers;
     private final long memoryBudgetBytes;
     private final Clock clock;
+    private final Object sampling = new Object();
     private final GrowthProjection projection = new GrowthProjection(WINDOW);
     private final Map<String, Meter> refusedMeters = new HashMap<>();
     private volatile Snapshot snapshot = new Snapshot(0, 0, -1, Double.NaN, List.of(), Map.of(), null);
@@ -92,22 +96,46 @@ public class ConntrackCapacityGuard implements MeterBinder {
         return snapshot;
     }
 
-    /** Takes a sample, updates the projection and the per-VM meters, and raises a managed limit if hot. */
-    public synchronized void sample() {
-        Instant now = clock.instant();
-        ConntrackReport report = service.conntrack();
-        ConntrackQuotas.Tally tally = quotas.tally();
-        projection.add(now.toEpochMilli() / 1000.0, report.entries());
-        double toFull = projection.secondsToFull(report.entries(), report.limit());
-        Map<String, Long> refused = quotas.refusals();
-        snapshot = new Snapshot(report.entries(), report.limit(), buckets.getAsLong(), toFull,
-                tally.top(topTalkers), Map.copyOf(refused), now);
+    /**
+     * Takes a sample, updates the projection and the per-VM meters, and raises a managed limit if hot. Runs the
+     * census (seconds on a big table) under its own lock only, so {@link #vmsChanged} never waits for it.
+     */
+    public void sample() {
+        synchronized (sampling) {
+            Instant now = clock.instant();
+            ConntrackReport report = service.conntrack();
+            ConntrackQuotas.Tally tally = quotas.tally();
+            projection.add(now.toEpochMilli() / 1000.0, report.entries());
+            double toFull = projection.secondsToFull(report.entries(), report.limit());
+            Map<String, Long> refused = quotas.refusals();
+            publish(new Snapshot(report.entries(), report.limit(), buckets.getAsLong(), toFull,
+                    tally.top(topTalkers), Map.copyOf(refused), now));
+            if (tableSize != null && report.limit() > 0 && report.entries() >= HOT * report.limit()) {
+                raiseLimit(report);
+            }
+        }
+    }
+
+    /**
+     * The set of VMs changed: drop the series of VMs that are gone now rather than at the next sample, so a
+     * deleted VM leaves no trace in the scrape. Quick and kernel-free (called on the writer thread).
+     */
+    public void vmsChanged() {
+        Set<String> vms = new HashSet<>();
+        service.list().forEach(status -> vms.add(status.vm().name()));
+        Snapshot current = snapshot;
+        Map<String, Long> refused = new HashMap<>(current.refused());
+        refused.keySet().retainAll(vms);
+        publish(new Snapshot(current.entries(), current.limit(), current.buckets(), current.secondsToFull(),
+                current.top().stream().filter(e -> vms.contains(e.getKey())).toList(), Map.copyOf(refused),
+                current.at()));
+    }
+
+    private synchronized void publish(Snapshot next) {
+        snapshot = next;
         if (registry != null) {
             publishTop();
-            syncRefusedMeters(refused);
-        }
-        if (tableSize != null && report.limit() > 0 && report.entries() >= HOT * report.limit()) {
-            raiseLimit(report);
+            syncRefusedMeters(next.refused());
         }
     }
 

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 /** The guard's arithmetic and the optional limit management, against a fake table (never the real one). */
 class ConntrackCapacityGuardTest {
     long entries = 1000;
+    List<VmStatus> vms = new ArrayList<>();
+    Map<String, Long> perAddress = Map.of();
     final FakeTable table = new FakeTable(10_000, 10_000);
     final MutableClock clock = new MutableClock();
 
@@ -77,6 +79,32 @@ class ConntrackCapacityGuardTest {
         assertThat(registry.get("sgagent.conntrack.limit.raises").counter().count()).isEqualTo(2);
     }
 
+    @Test
+    void topTalkersAreBoundedAndADeletedVmLeavesTheScrapeAtOnce() {
+        for (int i = 0; i < 12; i++) {
+            vms.add(new VmStatus(io.sgagent.fixtures.VmFixtures.aVm("vm" + i).nic("vnet" + i,
+                    String.format("02:00:00:00:00:%02x", i + 1), List.of("10.0.0." + (i + 1)), List.of()).build(),
+                    false, false, Instant.EPOCH));
+        }
+        Map<String, Long> counts = new java.util.HashMap<>();
+        for (int i = 0; i < 12; i++) {
+            counts.put("10.0.0." + (i + 1), 100L + i);
+        }
+        perAddress = counts;
+        ConntrackCapacityGuard guard = guard(null);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        guard.bindTo(registry);
+        guard.sample();
+        assertThat(registry.find("sgagent.vm.conntrack.entries").gauges()).hasSize(10);
+        assertThat(registry.get("sgagent.vm.conntrack.entries").tag("vm", "vm11").gauge().value()).isEqualTo(111);
+        assertThat(registry.find("sgagent.vm.conntrack.entries").tag("vm", "vm0").gauge()).as("not in the top 10")
+                .isNull();
+
+        vms.removeIf(status -> status.vm().name().equals("vm11"));
+        guard.vmsChanged();
+        assertThat(registry.find("sgagent.vm.conntrack.entries").tag("vm", "vm11").gauge()).isNull();
+    }
+
     private ConntrackCapacityGuard guard(ConntrackTableSize size) {
         return guard(size, 1L << 30);
     }
@@ -86,7 +114,7 @@ class ConntrackCapacityGuardTest {
         ConntrackQuotas quotas = new ConntrackQuotas(service, new RulesetCompiler(), new ConntrackCensus(null) {
             @Override
             public Census count(Set<String> addresses) {
-                return new Census(entries, Map.of());
+                return new Census(entries, perAddress);
             }
         }, new QuotaCounters(null) {
             @Override
@@ -126,7 +154,7 @@ class ConntrackCapacityGuardTest {
 
         @Override
         public List<VmStatus> list() {
-            return List.of();
+            return List.copyOf(vms);
         }
 
         @Override
