@@ -1,27 +1,29 @@
 # sg-agent container image (see README.md, "Deployment").
 #
-#   ./mvnw -B -DskipTests package && docker build -t sg-agent .    # default: the jar built on the host (target/)
-#   docker build --build-arg JAR_SOURCE=maven -t sg-agent .         # build from source inside docker build
+#   docker build -t sg-agent .                                       # compiles the jar inside the build (default)
+#   ./mvnw -B -DskipTests package && docker build --build-arg JAR_SOURCE=prebuilt -t sg-agent .   # the host's jar
 #
-# Base images are build arguments because the default one is made locally, without a registry, by
-# .ci/docker-setup (debootstrap --variant=minbase + docker import):
-#   sgagent-base:bookworm  Debian 12 + openjdk-17-jre-headless, iptables (nft backend, incl. ebtables-nft),
-#                          ipset, conntrack, iproute2, procps
-# Another RUNTIME_IMAGE needs the same tools (checked below). BUILD_IMAGE needs a JDK 17 for JAR_SOURCE=maven,
-# or apt-get to install one (e.g. eclipse-temurin:17-jdk or the default).
+# Base images are build arguments. The defaults are public (Eclipse Temurin 17 on Ubuntu); the runtime stage adds
+# the kernel tools with apt-get when the base lacks them. .ci/docker-setup builds without any registry instead:
+# it makes sgagent-base:bookworm locally (debootstrap --variant=minbase + docker import: Debian 12 +
+# openjdk-17-jre-headless, iptables (incl. ebtables-nft), ipset, conntrack, iproute2, procps) and passes it as
+# BUILD_IMAGE and RUNTIME_IMAGE. Any RUNTIME_IMAGE needs a Java 17+ runtime and either those tools or apt-get;
+# BUILD_IMAGE needs a JDK 17 for JAR_SOURCE=maven (or apt-get to install one).
 #
 # Where the jar comes from (JAR_SOURCE):
-#   prebuilt (default)  JAR_DIR/sg-agent-*.jar from the build context (default target/, see .dockerignore).
-#                       The default because build containers here cannot use Maven Central: outbound HTTPS goes
-#                       through a TLS-intercepting proxy whose CA only the host trusts (PKIX path building failed).
-#   maven               compiled in the "jar" stage with the Maven wrapper from mvnw, .mvn, pom.xml and src/main
+#   maven (default)     compiled in the "jar" stage with the Maven wrapper from mvnw, .mvn, pom.xml and src/main
 #                       only, never a host's target/; needs Maven Central (or MAVEN_MIRROR, a repository URL)
 #                       reachable from build containers.
+#   prebuilt            JAR_DIR/sg-agent-*.jar from the build context (default target/, see .dockerignore). What
+#                       .ci/docker-setup uses: its build containers cannot use Maven Central (outbound HTTPS goes
+#                       through a TLS-intercepting proxy whose CA only the host trusts: PKIX path building failed).
 # One switch, not two targets: the legacy builder (no BuildKit here) builds every stage before the target, so an
 # unused Maven stage would still run and an unused "copy the jar" stage would still fail without a jar.
+#
+# JVM options come from config/jvm.options (one per line), the same file the Helm chart and the systemd unit use.
 
-ARG BUILD_IMAGE=sgagent-base:bookworm
-ARG RUNTIME_IMAGE=sgagent-base:bookworm
+ARG BUILD_IMAGE=eclipse-temurin:17-jdk
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
 
 # ---------------------------------------------------------------------------------------------------------------
 # runtime: everything but the jar
@@ -35,13 +37,27 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 \
     SGAGENT_STATE_DIR=/var/lib/sg-agent
 
-# Fail the image build, not the first apply, when the base lacks a tool the agent runs.
+# The kernel tools the agent runs: installed when the base lacks one (public base images), then checked, so the
+# image build fails rather than the first apply.
 RUN set -e; \
-    for tool in java bash iptables-restore ip6tables-restore iptables-save ip6tables-save ebtables-nft-restore \
-                ebtables-nft-save ipset conntrack ip sysctl; do \
+    tools="java bash iptables-restore ip6tables-restore iptables-save ip6tables-save ebtables-nft-restore \
+           ebtables-nft-save ipset conntrack ip sysctl"; \
+    missing=""; \
+    for tool in $tools; do command -v "$tool" >/dev/null || missing="$missing $tool"; done; \
+    if [ -n "$missing" ]; then \
+      command -v apt-get >/dev/null || { echo "base image lacks$missing and has no apt-get" >&2; exit 1; }; \
+      apt-get update -qq; \
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        iptables ipset conntrack iproute2 procps >/dev/null; \
+      rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb; \
+    fi; \
+    for tool in $tools; do \
       command -v "$tool" >/dev/null || { echo "base image lacks $tool" >&2; exit 1; }; \
     done; \
     mkdir -p /opt/sg-agent /var/lib/sg-agent
+
+# Heap, GC and the rest: one option per line, read with java's @argfile syntax (also by the chart and systemd).
+COPY config/jvm.options /opt/sg-agent/jvm.options
 
 # Desired state survives restarts and upgrades. The agent binds it to the network namespace it programs
 # (<state-dir>/host, keyed by the namespace's inode): reuse the volume with the same namespace (host network,
@@ -62,12 +78,12 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 
 # SIGTERM stops the agent gracefully; it never flushes its rules, they stay in force while it is down.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=75", "-jar", "/opt/sg-agent/sg-agent.jar"]
+ENTRYPOINT ["java", "@/opt/sg-agent/jvm.options", "-jar", "/opt/sg-agent/sg-agent.jar"]
 
 # ---------------------------------------------------------------------------------------------------------------
 # jar: /out/sg-agent.jar, prebuilt or compiled (JAR_SOURCE)
 FROM ${BUILD_IMAGE} AS jar
-ARG JAR_SOURCE=prebuilt
+ARG JAR_SOURCE=maven
 ARG JAR_DIR=target
 # JAR_SOURCE=maven only: a Maven repository to use instead of Maven Central (e.g. a Nexus/Artifactory proxy).
 ARG MAVEN_MIRROR=

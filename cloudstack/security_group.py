@@ -29,6 +29,9 @@ VALUE_OPTIONS = frozenset((
     'vmname', 'vmip', 'vmip6', 'vmid', 'vmmac', 'vif', 'sig', 'seq', 'rules', 'brname', 'localbrname',
     'dhcpSvr', 'hostIp', 'hostMacAddr', 'nicsecips', 'action', 'privnic'))
 FLAG_OPTIONS = frozenset(('isFirstNic', 'check'))
+# --directrouted (current CloudStack): a flag, also accepted with a value (--directrouted=false, --directrouted true).
+BOOLEAN_OPTIONS = frozenset(('directrouted',))
+BOOLEAN_VALUES = {'true': True, 'false': False}
 
 # command -> (HTTP method, adds the domain id, adds the running domains). The running domains let the agent
 # take back a tap name or address from a VM that died without a stop (see docs/cloudstack.md).
@@ -48,7 +51,7 @@ COMMANDS = {
 USAGE = ('usage: security_group.py COMMAND [--vmname NAME] [--vmid ID] [--vmip IP] [--vmip6 IP6] [--vmmac MAC]\n'
          '       [--vif DEV] [--brname BR] [--nicsecips IP;IP;|0;] [--isFirstNic] [--check] [--sig SIG] [--seq N]\n'
          '       [--rules RULES] [--action=-A|-D] [--privnic NIC] [--localbrname BR] [--dhcpSvr IP] [--hostIp IP]\n'
-         '       [--hostMacAddr MAC]\n'
+         '       [--hostMacAddr MAC] [--directrouted [true|false]]\n'
          'commands: ' + ', '.join(sorted(COMMANDS)) + '\n')
 
 
@@ -72,7 +75,17 @@ def parse_args(argv):
             sys.exit(0)
         if arg.startswith('--'):
             name, eq, value = arg[2:].partition('=')
-            if name in FLAG_OPTIONS:
+            if name in BOOLEAN_OPTIONS:
+                if eq:
+                    if value.lower() not in BOOLEAN_VALUES:
+                        usage_error('argument --%s: expected true or false, not %r' % (name, value))
+                    options[name] = BOOLEAN_VALUES[value.lower()]
+                elif i + 1 < len(argv) and argv[i + 1].lower() in BOOLEAN_VALUES:
+                    i += 1
+                    options[name] = BOOLEAN_VALUES[argv[i].lower()]
+                else:
+                    options[name] = True
+            elif name in FLAG_OPTIONS:
                 if eq:
                     usage_error('argument --%s: ignored explicit argument %r' % (name, value))
                 options[name] = True
@@ -112,6 +125,37 @@ def running_domains():
         return sorted(f[:-4] for f in os.listdir(libvirt_run_dir()) if f.endswith('.xml'))
     except OSError:
         return None
+
+
+def domain_state(vm_name):
+    """libvirt's state of a domain from its status file (<domstatus state='running' ...>), or None if unknown."""
+    try:
+        with open(os.path.join(libvirt_run_dir(), vm_name + '.xml'), 'rb') as f:
+            head = f.read(512)
+    except OSError:
+        return None
+    start = head.find(b'<domstatus')
+    if start < 0:
+        return None
+    tag = head[start:head.find(b'>', start)]
+    for quote in (b"'", b'"'):
+        at = tag.find(b' state=' + quote)
+        if at >= 0:
+            return tag[at + 8:tag.find(quote, at + 8)].decode('ascii', 'replace')
+    return None
+
+
+def running_only(line):
+    """The rule-log line without the VMs libvirt does not run, as CloudStack lists running domains only.
+
+    A paused domain is left out like CloudStack's `virsh list` filter does; a status file without a state keeps its
+    VM. When libvirt's run directory cannot be read, nothing is known and the line is returned as it is.
+    """
+    domains = running_domains()
+    if domains is None:
+        return line
+    running = set(d for d in domains if domain_state(d) in (None, 'running'))
+    return ';'.join(e for e in line.split(';') if e and e.split(',', 1)[0] in running)
 
 
 def domain_id(vm_name):
@@ -256,7 +300,7 @@ def call(command, options):
         if status != 200:
             raise Failure('sg-agent answered %d to %s: %s'
                           % (status, command, content[:300].decode('utf-8', 'replace')))
-        return 0, content.decode('utf-8').splitlines()[0] if content else ''
+        return 0, running_only(content.decode('utf-8').splitlines()[0] if content else '')
     body = dict(options)
     if with_domid:
         dom = domain_id(options.get('vmname'))
@@ -317,7 +361,9 @@ def main(argv):
             sys.stderr.write('sg-agent: %s\n' % e)
         return 1
     log_line(command, options, code, started, message)
-    if message or command == 'get_rule_logs_for_vms':
+    if command == 'get_rule_logs_for_vms' or (message and not (command == 'verify_network_rules' and code == 0)):
+        # verify_network_rules prints nothing when the rules are in place: CloudStack's integration test treats any
+        # output as a failure. Its failures (exit 2-5) say what is missing, as CloudStack's script does.
         sys.stdout.write(message + '\n')
     return code
 

@@ -65,6 +65,30 @@ app.kubernetes.io/component: hypervisor-agent
 {{- if .Values.managementPort }}management{{ else }}http{{ end }}
 {{- end }}
 
+{{/* A listen-address value as a Spring argument value: "" none, hostIP the HOST_IP variable, else the literal. */}}
+{{- define "sg-agent.bindAddress" -}}
+{{- if eq . "hostIP" }}$(HOST_IP){{ else }}{{ . }}{{ end }}
+{{- end }}
+
+{{/* The address /actuator listens on: its own, or the API's when it shares the API port. */}}
+{{- define "sg-agent.actuatorAddress" -}}
+{{- if .Values.managementPort }}{{ .Values.managementAddress }}{{ else }}{{ .Values.address }}{{ end }}
+{{- end }}
+
+{{/* A probe's host field: the kubelet probes the pod IP (the node's, with hostNetwork) unless /actuator listens on
+     one specific literal address, e.g. 127.0.0.1. */}}
+{{- define "sg-agent.probeHost" -}}
+{{- $address := include "sg-agent.actuatorAddress" . }}
+{{- if and $address (ne $address "hostIP") (ne $address "0.0.0.0") (ne $address "::") }}
+host: {{ $address | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Whether an address is loopback: the node only, no Prometheus from elsewhere. */}}
+{{- define "sg-agent.isLoopback" -}}
+{{- if or (hasPrefix "127." .) (eq . "::1") }}true{{ end }}
+{{- end }}
+
 {{/* Settings that cannot work together fail the rendering with a message. */}}
 {{- define "sg-agent.validate" -}}
 {{- if .Values.tls.enabled }}
@@ -74,6 +98,9 @@ app.kubernetes.io/component: hypervisor-agent
 {{- if not .Values.managementPort }}
 {{- fail "tls.enabled needs managementPort: kubelet probes and Prometheus scrape the actuator over plain HTTP on its own port" }}
 {{- end }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (include "sg-agent.isLoopback" (include "sg-agent.actuatorAddress" .)) }}
+{{- fail "metrics.serviceMonitor needs /actuator reachable by Prometheus: set managementAddress to hostIP (or \"\" for every address), see docs/security.md" }}
 {{- end }}
 {{- if and .Values.managementPort (eq (int .Values.managementPort) (int .Values.port)) }}
 {{- fail "managementPort must differ from port" }}

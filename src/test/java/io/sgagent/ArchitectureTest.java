@@ -1,6 +1,10 @@
 package io.sgagent;
 
 import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.nameMatching;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -9,6 +13,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import io.sgagent.netfilter.CommandRunner;
+import io.sgagent.state.DesiredStateStore;
 
 /**
  * The import directions of DESIGN.md section 4 and STYLE.md: a plain-Java core (model, compiler, ruleset)
@@ -59,4 +65,26 @@ class ArchitectureTest {
             .should().beFreeOfCycles()
             .ignoreDependency(resideInAPackage("io.sgagent.config.."), alwaysTrue())
             .ignoreDependency(alwaysTrue(), resideInAPackage("io.sgagent.config.."));
+
+    @ArchTest
+    static final ArchRule onlyTheHostTransactionWritesTheDesiredState = noClasses()
+            .that().doNotHaveFullyQualifiedName("io.sgagent.reconcile.HostTransaction")
+            .and().resideOutsideOfPackage("io.sgagent.state..")
+            .should().callMethodWhere(target(owner(assignableTo(DesiredStateStore.class)))
+                    .and(target(nameMatching("save|delete"))))
+            .because("store, apply and undo are one transaction (seq -> compile -> store -> apply -> undo)");
+
+    @ArchTest
+    static final ArchRule onlyNetfilterRunsKernelTools = noClasses()
+            .that().resideOutsideOfPackages("io.sgagent.netfilter..", "io.sgagent.config..")
+            .should().dependOnClassesThat().areAssignableTo(CommandRunner.class)
+            .because("the process boundary (argv, timeout, netns, tool path) is netfilter's; the rest asks it");
+
+    @ArchTest
+    static final ArchRule onlyReconcileStartsThreads = noClasses()
+            .that().resideOutsideOfPackage("io.sgagent.reconcile..")
+            .should().callMethod(Thread.class, "start")
+            .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.Executors")
+            .orShould().callConstructorWhere(target(owner(assignableTo(Thread.class))))
+            .because("the threads are the request threads and the drift thread (docs/architecture.md)");
 }

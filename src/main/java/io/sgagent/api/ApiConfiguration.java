@@ -1,5 +1,8 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.DevicePolicy;
+import io.sgagent.netfilter.HostDevices;
+import org.springframework.beans.factory.ObjectProvider;
 import io.sgagent.config.SgAgentProperties;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -80,6 +83,15 @@ class ApiConfiguration {
         return builder -> builder
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    /**
+     * The device checks of every VM NIC (API and CloudStack). Without the kernel reader of host devices (web-slice tests) only the
+     * name pattern is checked.
+     */
+    @Bean
+    DevicePolicy devicePolicy(SgAgentProperties properties, ObjectProvider<HostDevices> hostDevices) {
+        return new DevicePolicy(properties.devices().pattern(), hostDevices.getIfAvailable());
     }
 
     @Bean

@@ -1,9 +1,10 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.FieldError;
+import io.sgagent.api.common.ProblemType;
 import io.sgagent.model.HostState;
 import io.sgagent.model.InvalidInputException;
 import io.sgagent.model.InvalidInputException.Violation;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -33,8 +35,11 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 /**
  * The one place where exceptions become HTTP answers, all as RFC 9457 {@code application/problem+json}.
  * Extending {@link ResponseEntityExceptionHandler} makes Spring's own errors (404 no such path, 405, 415, ...)
- * problems too; the handlers here add: invalid input (model or JSON) → 400 with {@code errors: [{field, message}]},
- * cross-VM conflicts → 409, anything unexpected → 500 without internals in the body (logged instead).
+ * problems too, and so does every {@link ErrorResponseException} the controllers throw (built by
+ * {@link io.sgagent.api.common.OutcomeProblems} from the service's outcomes, types from {@link ProblemType}). The
+ * handlers here add: invalid input (model or JSON) → 400 with {@code errors: [{field, message}]}, cross-VM
+ * conflicts in one body → 409, anything unexpected → 500 without internals in the body (logged instead). As a
+ * {@code @RestControllerAdvice} without a filter it serves the CloudStack endpoints too.
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
@@ -49,10 +54,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return badRequest(ex, ex.violations(), request);
     }
 
+    /** Two VMs of one host-state body claim one device, MAC or address: the same type as a PUT's conflict. */
     @ExceptionHandler(HostState.HostConflictException.class)
     ResponseEntity<Object> hostConflict(HostState.HostConflictException ex, WebRequest request) {
-        var problem = Problems.rejected(List.of(ex.getMessage()));
-        return handleExceptionInternal(ex, problem.getBody(), new HttpHeaders(), problem.getStatusCode(), request);
+        return handleExceptionInternal(ex, ProblemType.HOST_CONFLICT.detail(ex.getMessage()), new HttpHeaders(),
+                ProblemType.HOST_CONFLICT.status(), request);
+    }
+
+    /** The expected problems ({@link io.sgagent.api.common.OutcomeProblems}); a kernel refusal is also logged. */
+    @Override
+    protected ResponseEntity<Object> handleErrorResponseException(ErrorResponseException ex, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        if (status.is5xxServerError()) {
+            log.warn("{} answered {}: {}", request.getDescription(false), status.value(), ex.getBody().getDetail());
+        }
+        return super.handleErrorResponseException(ex, headers, status, request);
     }
 
     /** A body stream that went beyond the limit outside the JSON converter (normally it is wrapped, see below). */
@@ -65,9 +81,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
         log.error("unexpected error handling {}", request.getDescription(false), ex);
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+        ProblemDetail body = ProblemType.INTERNAL_ERROR.detail(
                 "an unexpected error occurred; the agent log has the details");
-        body.setTitle("Internal error");
         return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR, request);
     }
 
@@ -107,18 +122,19 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private ResponseEntity<Object> tooLarge(RequestBodyLimitFilter.BodyTooLargeException ex, WebRequest request) {
         log.info("rejected {}: {}", request.getDescription(false), ex.getMessage());
-        ProblemDetail body = Problems.bodyTooLarge(ex.max(), ex.limit());
+        ProblemDetail body = ProblemType.BODY_TOO_LARGE.detail("the request body exceeds " + ex.max()
+                + " bytes (sgagent.limits." + ex.limit() + ")");
+        body.setProperty("limit", "sgagent.limits." + ex.limit());
+        body.setProperty("max", ex.max());
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.CONNECTION, "close");
         return handleExceptionInternal(ex, body, headers, HttpStatus.CONTENT_TOO_LARGE, request);
     }
 
     private ResponseEntity<Object> badRequest(Exception ex, List<Violation> violations, WebRequest request) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail(violations));
-        body.setType(URI.create(Problems.TYPE_PREFIX + "invalid-request"));
-        body.setTitle("Invalid request");
+        ProblemDetail body = ProblemType.INVALID_REQUEST.detail(detail(violations));
         body.setProperty("errors", violations.stream().limit(MAX_LISTED_VIOLATIONS)
-                .map(v -> new ProblemSchema.FieldError(v.field(), Objects.toString(v.message(), "invalid")))
+                .map(v -> new FieldError(v.field(), Objects.toString(v.message(), "invalid")))
                 .toList());
         if (violations.size() > MAX_LISTED_VIOLATIONS) {
             body.setProperty("errorsOmitted", violations.size() - MAX_LISTED_VIOLATIONS);

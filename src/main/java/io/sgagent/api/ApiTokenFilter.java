@@ -1,5 +1,6 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.ProblemType;
 import io.sgagent.config.SgAgentProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -103,7 +104,7 @@ class ApiTokenFilter extends OncePerRequestFilter {
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write("{\"type\":\"" + Problems.TYPE_PREFIX + "unauthorized\",\"title\":\"Unauthorized\","
+        response.getWriter().write("{\"type\":\"" + ProblemType.UNAUTHORIZED.uri() + "\",\"title\":\"" + ProblemType.UNAUTHORIZED.title() + "\","
                 + "\"status\":401,\"detail\":\"" + jsonEscape(detail) + "\",\"instance\":\""
                 + jsonEscape(request.getRequestURI()) + "\"}");
     }

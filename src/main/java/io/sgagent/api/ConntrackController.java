@@ -28,7 +28,8 @@ class ConntrackController {
     @ApiResponse(responseCode = "200", description = "Current numbers", content = @Content(
             mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = ConntrackResponse.class)))
     @ApiResponse(responseCode = "401", description = "Missing or wrong bearer token", content = @Content(
-            mediaType = VmController.PROBLEM, schema = @Schema(implementation = ProblemSchema.class)))
+            mediaType = VmApiDocs.PROBLEM, schema = @Schema(implementation = ProblemSchema.class),
+            examples = @io.swagger.v3.oas.annotations.media.ExampleObject(value = ApiExamples.UNAUTHORIZED)))
     ConntrackResponse conntrack() {
         return ConntrackResponse.from(service.conntrack());
     }

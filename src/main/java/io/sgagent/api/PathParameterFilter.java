@@ -1,5 +1,6 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,8 +35,8 @@ class PathParameterFilter extends OncePerRequestFilter {
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         String message = "path parameters (';') are not allowed; a VM name never contains ';'";
-        response.getWriter().write("{\"type\":\"" + Problems.TYPE_PREFIX + "invalid-request\","
-                + "\"title\":\"Invalid request\",\"status\":400,\"detail\":\"name: " + message + "\","
+        response.getWriter().write("{\"type\":\"" + ProblemType.INVALID_REQUEST.uri() + "\","
+                + "\"title\":\"" + ProblemType.INVALID_REQUEST.title() + "\",\"status\":400,\"detail\":\"name: " + message + "\","
                 + "\"instance\":\"" + ApiTokenFilter.jsonEscape(uri) + "\","
                 + "\"errors\":[{\"field\":\"name\",\"message\":\"" + message + "\"}]}");
     }

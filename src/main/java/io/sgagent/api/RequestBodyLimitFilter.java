@@ -1,5 +1,6 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.ProblemType;
 import io.sgagent.config.SgAgentProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -63,8 +64,8 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
         response.setHeader(HttpHeaders.CONNECTION, "close");
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write("{\"type\":\"" + Problems.TYPE_PREFIX + "body-too-large\","
-                + "\"title\":\"Request body too large\",\"status\":413,"
+        response.getWriter().write("{\"type\":\"" + ProblemType.BODY_TOO_LARGE.uri() + "\","
+                + "\"title\":\"" + ProblemType.BODY_TOO_LARGE.title() + "\",\"status\":413,"
                 + "\"detail\":\"the request body exceeds " + max + " bytes (sgagent.limits." + limit + ")\","
                 + "\"instance\":\"" + ApiTokenFilter.jsonEscape(request.getRequestURI()) + "\","
                 + "\"limit\":\"sgagent.limits." + limit + "\",\"max\":" + max + "}");

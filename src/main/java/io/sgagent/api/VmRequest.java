@@ -19,7 +19,7 @@ record VmRequest(
         @JsonDeserialize(using = StrictJson.LongDeserializer.class)
         Long vmId,
 
-        @Schema(description = "Version of this VM's state, monotonic per VM (B10). A lower seq than the stored one "
+        @Schema(description = "Version of this VM's state, monotonic per VM. A lower seq than the stored one "
                 + "is rejected with 409; the same seq with identical content is a no-op; the same seq with "
                 + "different content is rejected with 409.", example = "12", minimum = "0",
                 requiredMode = Schema.RequiredMode.REQUIRED)
@@ -32,11 +32,14 @@ record VmRequest(
         List<NicDto> nics,
 
         @ArraySchema(arraySchema = @Schema(description = "Allow rules for traffic to the VM. Absent or empty: "
-                + "only replies and infrastructure traffic reach the VM (B1)."))
+                + "only replies and infrastructure traffic reach the VM (DHCP replies, NDP, ARP)."))
         List<RuleDto> ingress,
 
         @ArraySchema(arraySchema = @Schema(description = "Allow rules for traffic from the VM. A family (IPv4/IPv6) "
-                + "without any egress rule CIDR is open for egress (B2)."))
+                + "without any egress rule CIDR of that family is open for egress: absent or `[]` allows all egress. "
+                + "To deny all egress, allow only something no VM packet can match, e.g. "
+                + "`{\"protocol\": \"udp\", \"portStart\": 9, \"cidrs\": [\"127.0.0.1/32\", \"::1/128\"]}` "
+                + "(loopback never crosses the bridge); DHCP, DNS and NDP stay allowed."))
         List<RuleDto> egress,
 
         // Issue 12: per-VM conntrack quota (VmQuota* / docs/ruleset.md "Conntrack quota").

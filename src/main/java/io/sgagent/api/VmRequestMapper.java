@@ -1,6 +1,7 @@
 package io.sgagent.api;
 
 import inet.ipaddr.IPAddress;
+import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.config.SgAgentProperties.Limits;
 import io.sgagent.model.Addresses;
 import io.sgagent.model.Cidr;
@@ -34,15 +35,15 @@ final class VmRequestMapper {
     private VmRequestMapper() {
     }
 
-    /** One VM, {@code name} being the path variable, with the default limits. */
+    /** One VM, {@code name} being the path variable, with the default limits and device pattern. */
     static Vm toVm(String name, VmRequest request) {
-        return toVm(name, request, Limits.defaults());
+        return toVm(name, request, Limits.defaults(), DevicePolicy.nameOnly());
     }
 
     /** One VM, {@code name} being the path variable. */
-    static Vm toVm(String name, VmRequest request, Limits limits) {
+    static Vm toVm(String name, VmRequest request, Limits limits, DevicePolicy devices) {
         List<Violation> violations = new ArrayList<>();
-        Vm vm = map(name, request, "", "name", limits, violations);
+        Vm vm = map(name, request, "", "name", new Context(limits, devices), violations);
         if (!violations.isEmpty()) {
             throw new InvalidInputException(violations);
         }
@@ -55,10 +56,10 @@ final class VmRequestMapper {
      * answers with 409 like the service's own conflicts.
      */
     static HostState toHostState(HostStateRequest request) {
-        return toHostState(request, Limits.defaults());
+        return toHostState(request, Limits.defaults(), DevicePolicy.nameOnly());
     }
 
-    static HostState toHostState(HostStateRequest request, Limits limits) {
+    static HostState toHostState(HostStateRequest request, Limits limits, DevicePolicy devices) {
         List<Violation> violations = new ArrayList<>();
         if (request.vms() == null) {
             throw InvalidInputException.of("vms", "is required (an empty object removes every VM)");
@@ -70,7 +71,8 @@ final class VmRequestMapper {
         TreeMap<String, Vm> vms = new TreeMap<>();
         for (Map.Entry<String, VmRequest> entry : request.vms().entrySet()) {
             String prefix = "vms[" + entry.getKey() + "]";
-            Vm vm = map(entry.getKey(), entry.getValue(), prefix + ".", prefix, limits, violations);
+            Vm vm = map(entry.getKey(), entry.getValue(), prefix + ".", prefix, new Context(limits, devices),
+                    violations);
             if (vm != null) {
                 vms.put(vm.name(), vm);
             }
@@ -101,8 +103,13 @@ final class VmRequestMapper {
     }
 
     /** Returns the VM, or null after adding at least one violation. */
-    private static Vm map(String name, VmRequest request, String prefix, String nameField, Limits limits,
+    /** What a mapping is checked against besides the model's own rules. */
+    private record Context(Limits limits, DevicePolicy devices) {
+    }
+
+    private static Vm map(String name, VmRequest request, String prefix, String nameField, Context context,
                           List<Violation> out) {
+        Limits limits = context.limits();
         int before = out.size();
         String nameProblem = nameProblem(name);
         if (nameProblem != null) {
@@ -129,7 +136,7 @@ final class VmRequestMapper {
             Set<String> devices = new HashSet<>();
             Set<IPAddress> addresses = new HashSet<>();
             for (int i = 0; i < request.nics().size(); i++) {
-                Nic nic = nic(request.nics().get(i), prefix + "nics[" + i + "]", devices, addresses, limits, out);
+                Nic nic = nic(request.nics().get(i), prefix + "nics[" + i + "]", devices, addresses, context, out);
                 if (nic != null) {
                     nics.add(nic);
                 }
@@ -164,8 +171,9 @@ final class VmRequestMapper {
         }
     }
 
-    private static Nic nic(NicDto dto, String path, Set<String> devices, Set<IPAddress> vmAddresses, Limits limits,
-                           List<Violation> out) {
+    private static Nic nic(NicDto dto, String path, Set<String> devices, Set<IPAddress> vmAddresses,
+                           Context context, List<Violation> out) {
+        Limits limits = context.limits();
         if (dto == null) {
             out.add(new Violation(path, NULL_ELEMENT));
             return null;
@@ -177,6 +185,8 @@ final class VmRequestMapper {
         } else if (device.length() > Nic.DEVICE_MAX || !device.matches(Nic.DEVICE_PATTERN)) {
             out.add(new Violation(path + ".device", "must match " + Nic.DEVICE_PATTERN + " and be at most "
                     + Nic.DEVICE_MAX + " characters"));
+        } else if (context.devices().nameProblem(device) != null) {
+            out.add(new Violation(path + ".device", context.devices().nameProblem(device)));
         } else if (!devices.add(device)) {
             out.add(new Violation(path + ".device", "device " + device + " appears twice in this VM"));
         }

@@ -23,7 +23,7 @@ record VmStatusResponse(
         @ArraySchema(arraySchema = @Schema(description = "NICs, addresses in canonical form.")) List<NicDto> nics,
         @ArraySchema(arraySchema = @Schema(description = "Ingress allow rules, normalised.")) List<RuleDto> ingress,
         @ArraySchema(arraySchema = @Schema(description = "Egress allow rules, normalised.")) List<RuleDto> egress,
-        @Schema(description = "Per family: true if this VM's traffic bypasses conntrack (B5).") Notrack notrack,
+        @Schema(description = "Per family: true if this VM's traffic bypasses conntrack (allow-all ingress and open egress).") Notrack notrack,
         @Schema(description = "When this state was programmed into the kernel (ISO-8601 instant).",
                 example = "2026-11-26T10:15:30.123Z") String appliedAt,
         @Schema(description = "Only in GET of one VM: packets and bytes dropped by this VM's default deny "

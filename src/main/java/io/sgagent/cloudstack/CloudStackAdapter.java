@@ -1,8 +1,11 @@
 package io.sgagent.cloudstack;
 
 import inet.ipaddr.IPAddress;
+import io.sgagent.api.common.DevicePolicy;
+import io.sgagent.api.common.FieldError;
+import io.sgagent.api.common.OutcomeProblems;
+import io.sgagent.api.common.ProblemType;
 import io.sgagent.cloudstack.CloudStackResult.Done;
-import io.sgagent.cloudstack.CloudStackResult.Reason;
 import io.sgagent.cloudstack.CloudStackResult.Refused;
 import io.sgagent.cloudstack.CloudStackVm.CloudStackNic;
 import io.sgagent.cloudstack.RuleStringParser.ParsedRules;
@@ -28,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.ProblemDetail;
 
 /**
  * Folds CloudStack's incremental, per-NIC script calls into sg-agent's declarative VM state.
@@ -58,6 +62,7 @@ final class CloudStackAdapter {
     private final SecurityGroupService service;
     private final ViewStore store;
     private final Limits limits;
+    private final DevicePolicy devices;
     private final Object[] stripes = new Object[STRIPES];
     private final Map<String, Managed> views = new ConcurrentHashMap<>();
 
@@ -66,9 +71,14 @@ final class CloudStackAdapter {
     }
 
     CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits) {
+        this(service, store, limits, DevicePolicy.nameOnly());
+    }
+
+    CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits, DevicePolicy devices) {
         this.service = service;
         this.store = store;
         this.limits = limits;
+        this.devices = devices;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
@@ -100,14 +110,19 @@ final class CloudStackAdapter {
         CloudStackArgs args = new CloudStackArgs();
         String name = args.name(call.vmName());
         long vmId = args.vmId(call.vmId());
-        String vif = args.vif(call.vif(), true);
+        String vif = args.vmPort(args.vif(call.vif(), true), devices);
+        args.refuseDirectRouted(call.directRoutedOnly());
         String mac = args.mac(call.vmMac(), true);
         String ip = args.address("--vmip", call.vmIp());
         String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
         List<String> secIps = args.secondaryIps(call.nicSecIps());
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         String domId = CloudStackArgs.domId(call.domId());
         CloudStackNic nic = new CloudStackNic(vif, mac, ip, ip6, secIps, call.brName());
+        Refused notAPort = notAVmPort(vif);
+        if (notAPort != null) {
+            return notAPort;
+        }
         synchronized (lockFor(name)) {
             Managed managed = views.get(name);
             Optional<VmStatus> current = service.get(name);
@@ -153,12 +168,13 @@ final class CloudStackAdapter {
         String ip = args.address("--vmip", call.vmIp());
         String ip6 = args.address("--vmip6", call.vmIp6(), Family.IPV6);
         String mac = args.mac(call.vmMac(), false);
-        String vif = args.vif(call.vif(), false);
+        String vif = args.vmPort(args.vif(call.vif(), false), devices);
+        args.refuseDirectRouted(call.directRoutedOnly());
         List<String> secIps = call.nicSecIps() == null ? null : args.secondaryIps(call.nicSecIps());
         if (sig != null && (sig.contains(",") || sig.contains(";"))) {
             args.add("--sig", "must not contain ',' or ';' (it is a field of the rule-log tuple)");
         }
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         String rulesText = call.rules() == null ? "" : call.rules();
         ParsedRules rules = RuleStringParser.parse(rulesText);
         String domId = CloudStackArgs.domId(call.domId());
@@ -178,8 +194,12 @@ final class CloudStackAdapter {
             CloudStackVm base;
             if (managed == null) {
                 if (vif == null || mac == null) {
-                    return new Refused(Reason.UNKNOWN_VM, "VM " + name + " has no NIC registered "
+                    return Refused.of(ProblemType.CLOUDSTACK_UNKNOWN_VM, "VM " + name + " has no NIC registered "
                             + "(default_network_rules first, or pass --vif and --vmmac)");
+                }
+                Refused notAPort = notAVmPort(vif);
+                if (notAPort != null) {
+                    return notAPort;
                 }
                 // Like CloudStack's script when it finds no chains: re-initialise the VM from this call's NIC.
                 base = CloudStackVm.started(name, vmId, domId, new CloudStackNic(vif, mac, ip,
@@ -229,7 +249,7 @@ final class CloudStackAdapter {
         if (perNic && vif == null && mac == null) {
             args.add("--vif", "a NIC is named by --vif or --vmmac");
         }
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         synchronized (lockFor(name)) {
             if (!perNic) {
                 return remove(name);
@@ -251,13 +271,13 @@ final class CloudStackAdapter {
     private CloudStackResult remove(String name) {
         DeleteOutcome outcome = service.delete(name);
         if (outcome instanceof DeleteOutcome.Failed failed) {
-            return new Refused(Reason.KERNEL_FAILED, failed.message());
+            return new Refused(OutcomeProblems.kernelFailed(failed.message()));
         }
         boolean known = views.remove(name) != null;
         try {
             store.delete(name);
         } catch (IOException e) {
-            return new Refused(Reason.STORAGE_FAILED, "VM " + name + " was removed, but its CloudStack view cannot be "
+            return Refused.of(ProblemType.CLOUDSTACK_VIEW_NOT_STORED, "VM " + name + " was removed, but its CloudStack view cannot be "
                     + "deleted: " + e.getMessage());
         }
         boolean deleted = outcome instanceof DeleteOutcome.Deleted;
@@ -280,13 +300,13 @@ final class CloudStackAdapter {
         if (ips.isEmpty() && call.nicSecIps() != null) {
             args.add("--nicsecips", "names no address");
         }
-        throwIfInvalid(args);
+        args.throwIfInvalid();
         boolean add = "-A".equals(action);
         synchronized (lockFor(name)) {
             Managed managed = views.get(name);
             CloudStackNic nic = managed == null ? null : managed.view().nic(null, mac);
             if (nic == null) {
-                return add ? new Refused(Reason.UNKNOWN_VM, "VM " + name + " has no NIC with MAC " + mac)
+                return add ? Refused.of(ProblemType.CLOUDSTACK_UNKNOWN_VM, "VM " + name + " has no NIC with MAC " + mac)
                         : new Done("absent", "VM " + name + " has no NIC with MAC " + mac, null);
             }
             Set<String> next = new LinkedHashSet<>(nic.secIps());
@@ -303,11 +323,18 @@ final class CloudStackAdapter {
 
     // ------------------------------------------------------------------ get_rule_logs_for_vms
 
-    /** {@code name,vmId,ip,domId,signature,seq} per VM, joined with {@code ;}, in name order. */
+    /**
+     * {@code name,vmId,ip,domId,signature,seq} per user VM ({@code i-*}, as CloudStack's script lists only those),
+     * joined with {@code ;}, in name order. CloudStack also restricts the list to running domains: the agent cannot
+     * see libvirt, so the client drops the VMs libvirt does not run (see cloudstack/security_group.py).
+     */
     String ruleLogs() {
         List<String> entries = new ArrayList<>();
         for (Managed managed : new TreeMap<>(views).values()) {
             CloudStackVm view = managed.view();
+            if (!view.name().startsWith("i-")) {
+                continue;
+            }
             entries.add(inForce(view, service.get(view.name())) ? view.tuple() : view.initialTuple());
         }
         return String.join(";", entries);
@@ -337,7 +364,7 @@ final class CloudStackAdapter {
             }
         }
         if (!failed.isEmpty()) {
-            return new Refused(Reason.KERNEL_FAILED, "cleanup failed for " + String.join("; ", failed));
+            return new Refused(OutcomeProblems.kernelFailed("cleanup failed for " + String.join("; ", failed)));
         }
         return new Done(removed.isEmpty() ? "unchanged" : "removed",
                 removed.isEmpty() ? "no rules of stopped VMs" : "removed the rules of " + String.join(", ", removed),
@@ -383,19 +410,19 @@ final class CloudStackAdapter {
             outcome = "unchanged";
         } else {
             if (current.isEmpty() && service.list().size() >= limits.vmsPerHost()) {
-                return new Refused(Reason.CONFLICT, "this host already has " + limits.vmsPerHost()
-                        + " VMs (sgagent.limits.vms-per-host)");
+                return new Refused(OutcomeProblems.limitExceeded("vms-per-host", limits.vmsPerHost(),
+                        "this host already has " + limits.vmsPerHost() + " VMs (sgagent.limits.vms-per-host)"));
             }
             seq = Math.max(current.map(s -> s.vm().seq()).orElse(0L), next.agentSeq()) + 1;
             PutOutcome put = service.put(desired.withSeq(seq));
-            if (put instanceof PutOutcome.Conflict conflict) {
-                return new Refused(Reason.CONFLICT, conflict.message());
-            } else if (put instanceof PutOutcome.Failed failed) {
-                return new Refused(Reason.KERNEL_FAILED, failed.message());
-            } else if (put instanceof PutOutcome.StaleSeq || put instanceof PutOutcome.SeqReused) {
-                // Only another writer of the same VM (the plain API) between our read and our write gets here.
-                return new Refused(Reason.CONFLICT, "VM " + next.name() + " was changed concurrently through the "
-                        + "sg-agent API; retry");
+            if (!(put instanceof PutOutcome.Applied || put instanceof PutOutcome.Unchanged)) {
+                ProblemDetail problem = OutcomeProblems.problem(put);
+                if (put instanceof PutOutcome.StaleSeq || put instanceof PutOutcome.SeqReused) {
+                    // Only another writer of the same VM (the plain API) between our read and our write gets here.
+                    problem.setDetail("VM " + next.name() + " was changed concurrently through the sg-agent API; "
+                            + "retry");
+                }
+                return new Refused(problem);
             }
             outcome = "applied";
         }
@@ -404,8 +431,8 @@ final class CloudStackAdapter {
             store.save(stored);
         } catch (IOException | RuntimeException e) {
             log.error("cannot store the CloudStack view of {}: {}", next.name(), e.toString());
-            return new Refused(Reason.STORAGE_FAILED, "the rules of " + next.name() + " are programmed, but the "
-                    + "CloudStack view cannot be stored: " + e.getMessage());
+            return Refused.of(ProblemType.CLOUDSTACK_VIEW_NOT_STORED, "the rules of " + next.name()
+                    + " are programmed, but the CloudStack view cannot be stored: " + e.getMessage());
         }
         views.put(stored.name(), new Managed(stored, rules));
         return new Done(outcome, (outcome.equals("applied") ? "programmed: " : "already programmed: ") + what, seq);
@@ -422,7 +449,7 @@ final class CloudStackAdapter {
     private CloudStackResult commitReplacingStale(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current,
                                                   String what, Collection<String> running) {
         CloudStackResult result = commit(next, rules, current, what);
-        if (!(result instanceof Refused refused) || refused.reason() != Reason.CONFLICT || running == null) {
+        if (!(result instanceof Refused refused) || !refused.is(ProblemType.HOST_CONFLICT) || running == null) {
             return result;
         }
         Vm desired = fold(next, rules);
@@ -462,9 +489,10 @@ final class CloudStackAdapter {
         return VmFolding.fold(view, rules, limits);
     }
 
-    private static void throwIfInvalid(CloudStackArgs args) {
-        if (!args.violations().isEmpty()) {
-            throw new InvalidInputException(args.violations());
-        }
+    /** A 409 when {@code vif} exists on the host and is not a VM port (a bridge, an uplink, lo); else null. */
+    private Refused notAVmPort(String vif) {
+        String problem = vif == null ? null : devices.kernelProblem(vif);
+        return problem == null ? null
+                : new Refused(DevicePolicy.refused(List.of(new FieldError("--vif", problem))).getBody());
     }
 }

@@ -1,8 +1,10 @@
 package io.sgagent.cloudstack;
 
 import inet.ipaddr.IPAddress;
+import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.model.Addresses;
 import io.sgagent.model.Family;
+import io.sgagent.model.InvalidInputException;
 import io.sgagent.model.InvalidInputException.Violation;
 import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
@@ -25,6 +27,33 @@ final class CloudStackArgs {
 
     void add(String option, String message) {
         violations.add(new Violation(option, message));
+    }
+
+    /** Throws the 400 naming every option that could not be read; returns when all could. */
+    void throwIfInvalid() {
+        if (!violations.isEmpty()) {
+            throw new InvalidInputException(violations);
+        }
+    }
+
+    /** {@code vif} when the device pattern allows it as a VM port (not the host's bridge, uplink or lo). */
+    String vmPort(String vif, DevicePolicy devices) {
+        String problem = vif == null ? null : devices.nameProblem(vif);
+        if (problem != null) {
+            add("--vif", problem);
+            return null;
+        }
+        return vif;
+    }
+
+    /**
+     * A routed (L3) NIC is not a bridge port, so sg-agent's physdev rules would never see its packets: refusing it
+     * keeps such a VM from running unfiltered behind a success. The option itself is accepted by every command.
+     */
+    void refuseDirectRouted(boolean directRouted) {
+        if (directRouted) {
+            add("--directrouted", "direct-routed (L3) NICs are not supported: sg-agent filters bridge ports");
+        }
     }
 
     String name(String value) {

@@ -35,6 +35,10 @@ record CloudStackCall(
         @JsonProperty("dhcpSvr") String dhcpSvr,
         @JsonProperty("hostIp") String hostIp,
         @JsonProperty("hostMacAddr") String hostMacAddr,
+        @JsonProperty("directrouted")
+        @Schema(description = "CloudStack's --directrouted: the NIC is routed (L3), not bridged. Accepted; true is "
+                + "refused by the commands that program a NIC, because sg-agent filters bridge ports", example = "false")
+        Boolean directRouted,
         @JsonProperty("domid") @Schema(description = "libvirt domain id (added by the client)", example = "12")
         String domId,
         @JsonProperty("running") @Schema(description = "domains libvirt runs (added by the client)")
@@ -42,11 +46,15 @@ record CloudStackCall(
 
     static CloudStackCall empty() {
         return new CloudStackCall(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     boolean firstNic() {
         return Boolean.TRUE.equals(isFirstNic);
+    }
+
+    boolean directRoutedOnly() {
+        return Boolean.TRUE.equals(directRouted);
     }
 
     boolean checkOnly() {

@@ -1,18 +1,24 @@
 package io.sgagent.cloudstack;
 
+import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.config.SgAgentProperties;
 import io.sgagent.reconcile.SecurityGroupService;
 import java.nio.file.Path;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Wiring of the CloudStack adapter: the agent's service, the views under the state directory, the API limits. */
+/**
+ * Wiring of the CloudStack adapter: the agent's service, the views under the state directory, the API limits and
+ * device checks.
+ */
 @Configuration(proxyBeanMethods = false)
 class CloudStackConfiguration {
 
     @Bean
-    CloudStackAdapter cloudStackAdapter(SecurityGroupService service, SgAgentProperties properties) {
-        return new CloudStackAdapter(service, new FileViewStore(viewDirectory(properties)), properties.limits());
+    CloudStackAdapter cloudStackAdapter(SecurityGroupService service, SgAgentProperties properties,
+                                        DevicePolicy devices) {
+        return new CloudStackAdapter(service, new FileViewStore(viewDirectory(properties)), properties.limits(),
+                devices);
     }
 
     /**

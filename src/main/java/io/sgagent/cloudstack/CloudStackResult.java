@@ -1,5 +1,8 @@
 package io.sgagent.cloudstack;
 
+import io.sgagent.api.common.ProblemType;
+import org.springframework.http.ProblemDetail;
+
 /** The expected outcomes of one CloudStack call, as values; the controller maps each to one HTTP answer. */
 sealed interface CloudStackResult {
 
@@ -14,18 +17,22 @@ sealed interface CloudStackResult {
         }
     }
 
-    /** The rules were not programmed; the previous rules of the VM, if any, stay in force. */
-    record Refused(Reason reason, String message) implements CloudStackResult {
-    }
+    /**
+     * The call was not carried out; the previous rules of the VM, if any, stay in force. {@code problem} is the
+     * answer, of one of the shared {@link ProblemType}s (404 unknown VM or NIC, 409 conflict or limit, 503 kernel
+     * refused, 500 view not stored).
+     */
+    record Refused(ProblemDetail problem) implements CloudStackResult {
+        static Refused of(ProblemType type, String message) {
+            return new Refused(type.detail(message));
+        }
 
-    enum Reason {
-        /** The call names a VM or NIC the agent does not know, and cannot be carried out without it (404). */
-        UNKNOWN_VM,
-        /** The VM claims a device or address another VM on this host owns, or a limit is reached (409). */
-        CONFLICT,
-        /** The kernel refused the transaction (503). */
-        KERNEL_FAILED,
-        /** The kernel was programmed but the adapter's view could not be stored (500); the next resync repairs it. */
-        STORAGE_FAILED
+        String message() {
+            return problem.getDetail();
+        }
+
+        boolean is(ProblemType type) {
+            return type.uri().equals(problem.getType());
+        }
     }
 }

@@ -2,23 +2,16 @@ package io.sgagent.cloudstack;
 
 import io.sgagent.cloudstack.CloudStackVm.CloudStackNic;
 import io.sgagent.model.Vm;
+import io.sgagent.files.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +39,6 @@ final class FileViewStore implements ViewStore {
             .build();
 
     private final Path dir;
-    private final SecureRandom random = new SecureRandom();
 
     FileViewStore(Path dir) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -87,7 +79,7 @@ final class FileViewStore implements ViewStore {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String file = entry.getFileName().toString();
-                if (file.startsWith(".") && file.endsWith(".tmp")) {
+                if (AtomicFiles.isLeftover(file)) {
                     Files.deleteIfExists(entry);
                 } else if (file.endsWith(SUFFIX)) {
                     CloudStackVm view = read(entry, file.substring(0, file.length() - SUFFIX.length()));
@@ -133,32 +125,12 @@ final class FileViewStore implements ViewStore {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, attributes("rwx------"));
         }
-        Path temp = dir.resolve("." + view.name() + SUFFIX + "." + HexFormat.of().toHexDigits(random.nextLong())
-                + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), attributes("rw-------"))) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            fsyncDirectory();
-        } finally {
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        AtomicFiles.write(target, bytes);
     }
 
     @Override
     public synchronized void delete(String name) throws IOException {
-        if (Files.deleteIfExists(fileOf(name))) {
-            fsyncDirectory();
-        }
+        AtomicFiles.delete(fileOf(name));
     }
 
     /** The name becomes a path: only a valid VM name, and the result must be a direct child of the directory. */
@@ -173,17 +145,7 @@ final class FileViewStore implements ViewStore {
         return file;
     }
 
-    private void fsyncDirectory() throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
     private FileAttribute<?>[] attributes(String permissions) {
-        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString(permissions))};
-        }
-        return new FileAttribute<?>[0];
+        return AtomicFiles.permissions(dir, permissions);
     }
 }

@@ -64,6 +64,11 @@ public final class ChainNames {
         return PREFIX + "s-" + device;
     }
 
+    /** raw-table check of the target of neighbour advertisements and DAD solicitations of one NIC (IPv6). */
+    public static String ndTarget(String device) {
+        return PREFIX + "n-" + device;
+    }
+
     /** Bridge (ebtables) MAC/ARP anti-spoofing chain of one NIC. */
     public static String bridgeAntiSpoof(String device) {
         return PREFIX + "b-" + device;

@@ -2,6 +2,7 @@ package io.sgagent.compiler;
 
 import io.sgagent.ruleset.Action;
 import io.sgagent.ruleset.Chain;
+import io.sgagent.ruleset.Match;
 import io.sgagent.ruleset.Rule;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,9 @@ final class DispatchTree {
     static final int FANOUT = 16;
 
     private final String chainPrefix;
-    private final Function<String, String> deviceMatch;
+    private final Function<String, Match> deviceMatch;
     private final Function<String, Action> leafAction;
+    private final String origin;
     private final List<Chain> subChains = new ArrayList<>();
 
     /**
@@ -32,11 +34,15 @@ final class DispatchTree {
      *                    device-name prefix it serves (device names are at most 15 characters)
      * @param deviceMatch renders the match for a device name or a wildcard prefix ending in "+"
      * @param leafAction  what to do with a packet of one device
+     * @param origin      what the dispatch is for, e.g. "from" (the rule origin is it plus the device pattern);
+     *                    null for rules that cannot carry a comment (bridge family)
      */
-    DispatchTree(String chainPrefix, Function<String, String> deviceMatch, Function<String, Action> leafAction) {
+    DispatchTree(String chainPrefix, Function<String, Match> deviceMatch, Function<String, Action> leafAction,
+                 String origin) {
         this.chainPrefix = chainPrefix;
         this.deviceMatch = deviceMatch;
         this.leafAction = leafAction;
+        this.origin = origin;
     }
 
     /** The rules of the top-level dispatch (to be placed in the caller's chain) for these devices. */
@@ -61,13 +67,13 @@ final class DispatchTree {
         List<Rule> rules = new ArrayList<>();
         if (devices.size() <= FANOUT) {
             for (String device : devices.keySet()) {
-                rules.add(Rule.of(deviceMatch.apply(device), leafAction.apply(device)));
+                rules.add(rule(device, leafAction.apply(device)));
             }
             return rules;
         }
         String common = commonPrefix(devices.firstKey(), devices.lastKey());
         if (devices.containsKey(common)) {
-            rules.add(Rule.of(deviceMatch.apply(common), leafAction.apply(common)));
+            rules.add(rule(common, leafAction.apply(common)));
         }
         // Group by the first character after the common prefix; recurse where a group is large.
         SortedMap<String, SortedMap<String, String>> groups = new TreeMap<>();
@@ -81,16 +87,21 @@ final class DispatchTree {
             SortedMap<String, String> members = group.getValue();
             if (members.size() == 1) {
                 String device = members.firstKey();
-                rules.add(Rule.of(deviceMatch.apply(device), leafAction.apply(device)));
+                rules.add(rule(device, leafAction.apply(device)));
             } else {
                 String chain = chainPrefix + group.getKey();
                 subChains.add(new Chain(chain, rules(group.getKey(), members)));
                 // Jump, not goto: a device outside our set that shares the prefix (an unmanaged tap) must fall
                 // back into the parent and on to the rules after the dispatch, never skip them.
-                rules.add(Rule.of(deviceMatch.apply(group.getKey() + "+"), new Action.Jump(chain)));
+                rules.add(rule(group.getKey() + "+", new Action.Jump(chain)));
             }
         }
         return rules;
+    }
+
+    private Rule rule(String devicePattern, Action action) {
+        return new Rule(List.of(deviceMatch.apply(devicePattern)), action,
+                origin == null ? null : origin + " " + devicePattern);
     }
 
     static String commonPrefix(String a, String b) {

@@ -1,27 +1,17 @@
 package io.sgagent.compiler;
 
-import inet.ipaddr.IPAddress;
-import io.sgagent.model.Addresses;
-import io.sgagent.model.Cidr;
 import io.sgagent.model.Family;
-import io.sgagent.model.IcmpMatch;
-import io.sgagent.model.SgRule;
 import io.sgagent.model.Vm;
 import io.sgagent.ruleset.ConntrackEntry;
 
 /**
  * Would a VM's current rules still allow an existing flow? Used to delete the conntrack entries of flows
  * that a narrowing change no longer allows (B6), so they stop now instead of living out their timeout.
- * Mirrors what {@link FilterChains} compiles: a flow the VM accepted (orig destination is the VM) is judged by
- * its ingress rules, a flow it started (orig source is the VM) by its egress rules; always-allowed
- * infrastructure (DHCP, DNS) is never cut.
+ * Judges by the same {@link VmPolicy} that {@link FilterChains} compiles: a flow the VM accepted (orig
+ * destination is the VM) by its ingress allows, a flow it started (orig source is the VM) by its egress allows,
+ * infrastructure (DHCP, DNS) included. The flow is judged as if new: being a reply does not count.
  */
 public final class FlowPolicy {
-    private static final int TCP = 6;
-    private static final int UDP = 17;
-    private static final int ICMP = 1;
-    private static final int ICMPV6 = 58;
-
     private FlowPolicy() {
     }
 
@@ -77,49 +67,12 @@ public final class FlowPolicy {
     }
 
     private static boolean ingressAllows(Vm vm, Family family, ConntrackEntry flow) {
-        if (flow.protocol() == UDP && flow.destinationPort() == (family == Family.IPV4 ? 68 : 546)) {
-            return true;
-        }
-        return vm.ingress().stream().anyMatch(rule -> matches(rule, family, flow.source(), flow));
+        return VmPolicy.ingress(vm, family).stream().anyMatch(allow -> allow.admits(family, flow.source(), flow));
     }
 
     private static boolean egressAllows(Vm vm, Family family, ConntrackEntry flow) {
-        if (NotrackPolicy.egressOpen(vm, family)) {
-            return true;
-        }
-        if ((flow.protocol() == UDP || flow.protocol() == TCP) && flow.destinationPort() == 53) {
-            return true;
-        }
-        if (flow.protocol() == UDP && flow.destinationPort() == (family == Family.IPV4 ? 67 : 547)) {
-            return true;
-        }
-        return vm.egress().stream().anyMatch(rule -> matches(rule, family, flow.destination(), flow));
-    }
-
-    private static boolean matches(SgRule rule, Family family, String peer, ConntrackEntry flow) {
-        IPAddress address;
-        try {
-            address = Addresses.host(peer, family);
-        } catch (IllegalArgumentException e) {
-            return true; // not an address we can judge (e.g. multicast): leave the flow alone
-        }
-        boolean peerMatches = rule.cidrs(family).stream().anyMatch((Cidr cidr) -> cidr.contains(address));
-        if (!peerMatches) {
-            return false;
-        }
-        if (rule.protocol().isAll()) {
-            return true;
-        }
-        if (rule.protocol().hasPorts()) {
-            return flow.protocol() == rule.protocol().number() && rule.ports().contains(flow.destinationPort());
-        }
-        if (rule.protocol().isIcmp()) {
-            int icmp = family == Family.IPV4 ? ICMP : ICMPV6;
-            IcmpMatch match = rule.icmp();
-            return flow.protocol() == icmp && (match.isAny() || (match.type() == flow.icmpType()
-                    && (match.code() == null || match.code() == flow.icmpCode())));
-        }
-        return flow.protocol() == rule.protocol().number();
+        return VmPolicy.egress(vm, family).stream()
+                .anyMatch(allow -> allow.admits(family, flow.destination(), flow));
     }
 
     private static boolean owns(Vm vm, String address, Family family) {

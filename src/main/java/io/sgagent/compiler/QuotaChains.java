@@ -4,6 +4,7 @@ import io.sgagent.model.Family;
 import io.sgagent.model.Vm;
 import io.sgagent.ruleset.Action;
 import io.sgagent.ruleset.Chain;
+import io.sgagent.ruleset.Match;
 import io.sgagent.ruleset.Rule;
 import java.util.List;
 
@@ -22,12 +23,14 @@ import java.util.List;
  * (B5 forbids {@code NEW} in allows): it only ever refuses, and an untracked packet (state UNTRACKED) never
  * matches it, so notrack traffic is never counted or refused. Established flows are never cut, even after the
  * limit is lowered below the current count. Infrastructure traffic (DHCP, NDP, MLD) is not counted; DNS is,
- * since a VM can open DNS flows to any address.
+ * since a VM can open DNS flows to any address ({@link VmPolicy#countsAgainstQuota}).
+ *
+ * <p>Every rule carries an origin comment: {@code <vm> conntrack-quota} in the VM's chains,
+ * {@code conntrack-quota-full} in the host-wide refusal chain.
  */
 final class QuotaChains {
-    /** Matches the first packet of a connection that would take this VM above its quota. */
-    static final String NEW_ABOVE = "-m conntrack --ctstate NEW -m connlimit --connlimit-above %d "
-            + "--connlimit-mask 0 --connlimit-saddr";
+    /** Origin of the rules of the host-wide refusal chain. */
+    static final String FULL_ORIGIN = "conntrack-quota-full";
 
     private QuotaChains() {
     }
@@ -42,12 +45,12 @@ final class QuotaChains {
         return limit(vm, hostDefault) > 0 && !NotrackPolicy.untracked(vm, family);
     }
 
-    /** Where the VM's ingress allows send a packet: ACCEPT, or through its quota when it has one. */
+    /** Where the VM's counted ingress allows send a packet: ACCEPT, or through its quota when it has one. */
     static Action ingressAccept(Vm vm, Family family, int hostDefault) {
         return applies(vm, family, hostDefault) ? new Action.Goto(ChainNames.quotaAccept(vm.name())) : Action.ACCEPT;
     }
 
-    /** Where the VM's egress allows send a packet: sga-EGRESS-OK, or through its quota when it has one. */
+    /** Where the VM's counted egress allows send a packet: sga-EGRESS-OK, or through its quota when it has one. */
     static Action egressPass(Vm vm, Family family, int hostDefault) {
         return applies(vm, family, hostDefault) ? new Action.Goto(ChainNames.quotaOut(vm.name()))
                 : new Action.Goto(ChainNames.EGRESS_OK);
@@ -55,13 +58,15 @@ final class QuotaChains {
 
     /** The VM's three quota chains for this family; call only when {@link #applies}. */
     static List<Chain> chains(Vm vm, Family family, int hostDefault) {
+        String origin = vm.name() + " conntrack-quota";
         String counter = ChainNames.quota(vm.name());
-        Chain count = new Chain(counter, List.of(Rule.of(NEW_ABOVE.formatted(limit(vm, hostDefault)),
-                new Action.Jump(ChainNames.QUOTA_FULL))));
+        Chain count = new Chain(counter, List.of(new Rule(
+                List.of(new Match.NewConnection(), new Match.ConnLimitAbove(limit(vm, hostDefault), 0, true)),
+                new Action.Jump(ChainNames.QUOTA_FULL), origin)));
         Chain accept = new Chain(ChainNames.quotaAccept(vm.name()),
-                List.of(Rule.always(new Action.Jump(counter)), Rule.always(Action.ACCEPT)));
-        Chain out = new Chain(ChainNames.quotaOut(vm.name()),
-                List.of(Rule.always(new Action.Jump(counter)), Rule.always(new Action.Goto(ChainNames.EGRESS_OK))));
+                List.of(Rule.always(new Action.Jump(counter)).from(origin), Rule.always(Action.ACCEPT).from(origin)));
+        Chain out = new Chain(ChainNames.quotaOut(vm.name()), List.of(Rule.always(new Action.Jump(counter)).from(origin),
+                Rule.always(new Action.Goto(ChainNames.EGRESS_OK)).from(origin)));
         return List.of(count, accept, out);
     }
 
@@ -75,13 +80,13 @@ final class QuotaChains {
         String unreachable = family == Family.IPV4 ? "icmp-admin-prohibited" : "icmp6-adm-prohibited";
         Action reset = new Action.Verdict("REJECT --reject-with tcp-reset");
         Action prohibited = new Action.Verdict("REJECT --reject-with " + unreachable);
-        String tracked = Matches.setMatch(ChainNames.trackedSet(family), "src");
-        String untracked = Matches.setMatch(ChainNames.notrackSet(family), "src");
+        Match tracked = new Match.InSet(ChainNames.trackedSet(family), true);
+        Match untracked = new Match.InSet(ChainNames.notrackSet(family), true);
         return new Chain(ChainNames.QUOTA_FULL, List.of(
-                Rule.of("-p tcp " + tracked, reset),
-                Rule.of(tracked, prohibited),
-                Rule.of("-p tcp " + untracked, reset),
-                Rule.of(untracked, prohibited),
-                Rule.always(Action.DROP)));
+                new Rule(List.of(Match.Protocol.TCP, tracked), reset, FULL_ORIGIN),
+                new Rule(List.of(tracked), prohibited, FULL_ORIGIN),
+                new Rule(List.of(Match.Protocol.TCP, untracked), reset, FULL_ORIGIN),
+                new Rule(List.of(untracked), prohibited, FULL_ORIGIN),
+                Rule.always(Action.DROP).from(FULL_ORIGIN)));
     }
 }

@@ -11,6 +11,7 @@ import io.sgagent.ruleset.FamilyRuleset;
 import io.sgagent.ruleset.HookJump;
 import io.sgagent.ruleset.IpFamily;
 import io.sgagent.ruleset.IpSet;
+import io.sgagent.ruleset.Match;
 import io.sgagent.ruleset.Rule;
 import io.sgagent.ruleset.Ruleset;
 import io.sgagent.ruleset.TableRules;
@@ -80,34 +81,39 @@ public final class RulesetCompiler {
         for (Vm vm : host.vms().values()) {
             for (Nic nic : vm.nics()) {
                 chains.add(AntiSpoofChains.ip(nic, family));
+                if (family == Family.IPV6) {
+                    chains.add(AntiSpoofChains.ndTarget(nic));
+                }
                 devices.add(nic.device());
             }
         }
         // physdev-in without --physdev-is-bridged: the check also covers frames addressed to the host.
         DispatchTree antiSpoofDispatch = new DispatchTree(ChainNames.PREFIX + "ds-",
-                device -> "-m physdev --physdev-in " + device,
-                device -> new Action.Jump(ChainNames.antiSpoof(device)));
+                device -> new Match.Physdev(device, true, false),
+                device -> new Action.Jump(ChainNames.antiSpoof(device)), "anti-spoof");
         List<Rule> prerouting = new ArrayList<>(antiSpoofDispatch.build(devices));
         chains.addAll(antiSpoofDispatch.subChains());
         String notrackSet = ChainNames.notrackSet(family);
         Action decide = new Action.Jump(ChainNames.NOTRACK);
-        prerouting.add(Rule.of(Matches.setMatch(notrackSet, "src"), decide));
-        prerouting.add(Rule.of(Matches.setMatch(notrackSet, "dst"), decide));
+        prerouting.add(new Rule(List.of(new Match.InSet(notrackSet, true)), decide, "notrack from-untracked"));
+        prerouting.add(new Rule(List.of(new Match.InSet(notrackSet, false)), decide, "notrack to-untracked"));
 
         // Reached only by packets from or to an untracked VM. Everything that involves a tracked VM of this
         // host or the hypervisor itself keeps conntrack, so notrack never changes what they see (B5).
         String trackedSet = ChainNames.trackedSet(family);
         List<Rule> notrack = new ArrayList<>();
-        notrack.add(Rule.of(Matches.setMatch(trackedSet, "src"), Action.RETURN));
-        notrack.add(Rule.of(Matches.setMatch(trackedSet, "dst"), Action.RETURN));
-        notrack.add(Rule.of("-m addrtype --src-type LOCAL", Action.RETURN));
-        notrack.add(Rule.of("-m addrtype --dst-type LOCAL", Action.RETURN));
+        notrack.add(new Rule(List.of(new Match.InSet(trackedSet, true)), Action.RETURN, "notrack tracked-peer"));
+        notrack.add(new Rule(List.of(new Match.InSet(trackedSet, false)), Action.RETURN, "notrack tracked-peer"));
+        notrack.add(new Rule(List.of(new Match.AddrType(true, "LOCAL")), Action.RETURN, "notrack host"));
+        notrack.add(new Rule(List.of(new Match.AddrType(false, "LOCAL")), Action.RETURN, "notrack host"));
         if (family == Family.IPV4) {
-            notrack.add(Rule.of("-m addrtype --dst-type BROADCAST", Action.RETURN));
+            notrack.add(new Rule(List.of(new Match.AddrType(false, "BROADCAST")), Action.RETURN,
+                    "notrack broadcast"));
         }
         // Broadcast and multicast also reach the hypervisor itself, whose traffic always stays tracked.
-        notrack.add(Rule.of("-m addrtype --dst-type MULTICAST", Action.RETURN));
-        notrack.add(Rule.always(Action.NOTRACK));
+        notrack.add(new Rule(List.of(new Match.AddrType(false, "MULTICAST")), Action.RETURN,
+                "notrack multicast"));
+        notrack.add(new Rule(List.of(), Action.NOTRACK, "notrack untracked-vm"));
 
         List<Chain> all = new ArrayList<>();
         all.add(new Chain(ChainNames.PREROUTING, prerouting));
@@ -132,20 +138,23 @@ public final class RulesetCompiler {
             }
         }
         List<String> devices = new ArrayList<>(ownerOf.keySet());
-        DispatchTree fromVm = new DispatchTree(ChainNames.PREFIX + "de-", Matches::physdevIn,
-                device -> new Action.Goto(ChainNames.egress(ownerOf.get(device))));
-        DispatchTree towardsVm = new DispatchTree(ChainNames.PREFIX + "di-", Matches::physdevOut,
-                device -> new Action.Goto(ChainNames.ingress(ownerOf.get(device))));
+        DispatchTree fromVm = new DispatchTree(ChainNames.PREFIX + "de-",
+                device -> new Match.Physdev(device, true, true),
+                device -> new Action.Goto(ChainNames.egress(ownerOf.get(device))), "from");
+        DispatchTree towardsVm = new DispatchTree(ChainNames.PREFIX + "di-",
+                device -> new Match.Physdev(device, false, true),
+                device -> new Action.Goto(ChainNames.ingress(ownerOf.get(device))), "to");
         List<Rule> forward = new ArrayList<>(fromVm.build(devices));
         List<Rule> toVm = towardsVm.build(devices);
         vmChains.addAll(fromVm.subChains());
         vmChains.addAll(towardsVm.subChains());
         // Packets from outside towards a VM. Anything else falls off the end of sga-FORWARD back into
         // FORWARD, untouched: traffic not involving our VMs is not ours to judge (B8).
-        forward.add(Rule.always(new Action.Jump(ChainNames.TO_VM)));
+        forward.add(new Rule(List.of(), new Action.Jump(ChainNames.TO_VM), "from outside"));
         // A packet its sender's egress allowed still needs the receiver's ingress if the receiver is a VM of
         // this host (B4); otherwise it leaves via the uplink and is accepted.
-        List<Rule> egressOk = List.of(Rule.always(new Action.Jump(ChainNames.TO_VM)), Rule.always(Action.ACCEPT));
+        List<Rule> egressOk = List.of(new Rule(List.of(), new Action.Jump(ChainNames.TO_VM), "egress-ok receiver"),
+                new Rule(List.of(), Action.ACCEPT, "egress-ok leaves-host"));
 
         List<Chain> all = new ArrayList<>();
         all.add(new Chain(ChainNames.FORWARD, forward));
@@ -167,8 +176,9 @@ public final class RulesetCompiler {
                 devices.add(nic.device());
             }
         }
-        DispatchTree dispatch = new DispatchTree(ChainNames.PREFIX + "db-", device -> "-i " + device,
-                device -> new Action.Jump(ChainNames.bridgeAntiSpoof(device)));
+        // No origin: the bridge family cannot carry comments.
+        DispatchTree dispatch = new DispatchTree(ChainNames.PREFIX + "db-", Match.InInterface::new,
+                device -> new Action.Jump(ChainNames.bridgeAntiSpoof(device)), null);
         List<Rule> prerouting = dispatch.build(devices);
         chains.addAll(dispatch.subChains());
         List<Chain> all = new ArrayList<>();

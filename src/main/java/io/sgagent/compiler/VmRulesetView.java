@@ -31,6 +31,7 @@ public final class VmRulesetView {
         own.add(ChainNames.egress(vm.name()));
         for (Nic nic : vm.nics()) {
             own.add(ChainNames.antiSpoof(nic.device()));
+            own.add(ChainNames.ndTarget(nic.device()));
             own.add(ChainNames.bridgeAntiSpoof(nic.device()));
         }
         StringBuilder out = new StringBuilder();

@@ -4,7 +4,9 @@ import io.sgagent.compiler.ChainNames;
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelApplyException;
+import io.sgagent.netfilter.KernelReader;
 import io.sgagent.netfilter.NetfilterExecutor;
+import io.sgagent.netfilter.HostDevices;
 import io.sgagent.netfilter.ProcessRunner;
 import io.sgagent.reconcile.DriftRepairer;
 import io.sgagent.reconcile.HostReconciler;
@@ -42,9 +44,20 @@ public class AgentConfiguration {
         return new NetfilterExecutor(runner, properties.netfilter().xtablesWait());
     }
 
+    /** Reads the managed namespace's links, so the API can refuse a bridge, an uplink or lo as a VM device. */
+    @Bean
+    HostDevices hostDevices(ProcessRunner runner) {
+        return new HostDevices(runner);
+    }
+
     @Bean
     ConntrackClient conntrackClient(ProcessRunner runner) {
         return new ConntrackClient(runner);
+    }
+
+    @Bean
+    KernelReader kernelReader(ProcessRunner runner) {
+        return new KernelReader(runner);
     }
 
     /**
@@ -54,10 +67,10 @@ public class AgentConfiguration {
      * (after a reboot its kernel is empty by nature).
      */
     @Bean
-    DesiredStateStore desiredStateStore(SgAgentProperties properties, NetfilterExecutor executor) throws IOException {
+    DesiredStateStore desiredStateStore(SgAgentProperties properties, KernelReader kernel) throws IOException {
         String netns = properties.netfilter().netns();
         Path directory = NamespaceBinding.bind(NamespaceBinding.directoryFor(properties.stateDir(), netns), netns);
-        if (!NamespaceBinding.managesPidOneNamespace(netns) && !executor.holdsOwnObjects(ChainNames.PREFIX)) {
+        if (!NamespaceBinding.managesPidOneNamespace(netns) && !kernel.holdsOwnObjects(ChainNames.PREFIX)) {
             NamespaceBinding.discard(directory, "the managed namespace holds no sg-agent objects: it is new");
         }
         return new FileStateStore(directory);
@@ -88,10 +101,10 @@ public class AgentConfiguration {
     }
 
     @Bean
-    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, DesiredStateStore store,
-                                  SgAgentProperties properties) {
-        return new HostReconciler(new RulesetCompiler(properties.conntrack().vmLimit()), executor, conntrack, store,
-                Clock.systemUTC());
+    HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, KernelReader kernel,
+                                  DesiredStateStore store, SgAgentProperties properties) {
+        return new HostReconciler(new RulesetCompiler(properties.conntrack().vmLimit()), executor, conntrack, kernel, store, Clock.systemUTC(),
+                properties.limits().vmsPerHost());
     }
 
     @Bean(destroyMethod = "close")

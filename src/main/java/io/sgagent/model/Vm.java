@@ -65,10 +65,6 @@ public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> 
         }
     }
 
-    public List<SgRule> rules(Direction direction) {
-        return direction == Direction.INGRESS ? ingress : egress;
-    }
-
     /** All addresses of this family over all NICs (IPv6 includes each NIC's link-local address). */
     public List<IPAddress> ownAddresses(Family family) {
         return nics.stream().flatMap(n -> n.ownAddresses(family).stream()).distinct().toList();

@@ -27,9 +27,9 @@ public class ConntrackClient {
     public static final List<String> STATS = List.of("insert_failed", "drop", "early_drop", "invalid",
             "search_restart", "clash_resolve", "chaintoolong");
 
-    private final ProcessRunner runner;
+    private final CommandRunner runner;
 
-    public ConntrackClient(ProcessRunner runner) {
+    public ConntrackClient(CommandRunner runner) {
         this.runner = runner;
     }
 

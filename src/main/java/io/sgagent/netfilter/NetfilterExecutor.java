@@ -2,51 +2,53 @@ package io.sgagent.netfilter;
 
 import io.sgagent.ruleset.FamilyRuleset;
 import io.sgagent.ruleset.IpFamily;
-import io.sgagent.ruleset.IpsetRenderer;
-import io.sgagent.ruleset.KernelTable;
-import io.sgagent.ruleset.RestoreRenderer;
 import io.sgagent.ruleset.Ruleset;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a {@link Ruleset} to the kernel: one {@code ipset restore}, then one {@code *-restore --noflush}
- * transaction per family (IPv4, IPv6, bridge). Order matters: sets are created before the rules that
- * reference them (a rule naming a missing set is refused by the kernel).
+ * Makes the kernel hold a {@link Ruleset}, in the order that keeps every step safe: sets first (a rule naming a
+ * missing set is refused), then one transaction per family through its {@link TableWriter}, then the set
+ * changes that relax enforcement (notrack members) once the rules that make them safe are in place.
  *
- * <p>Each family's transaction is atomic. If a later one fails, the families already written are put back
- * to the last ruleset that applied cleanly, so a failed apply leaves the previous rules in force (B9).
+ * <p>Each family's transaction is atomic. If a later one fails, the families already written are put back to
+ * the last ruleset that applied cleanly, so a failed apply leaves the previous rules in force (B9).
  *
- * <p>Not thread-safe by design: the single writer in {@code reconcile} is its only caller for writes. The
- * read methods only run read-only tools and may be called from any thread.
+ * <p>Thread-safety: {@link #apply}, {@link #applyFull} and {@link #adopt} must be called by one writer at a time
+ * (the reconciler's write lock); {@code lastApplied} is volatile so a reader sees a whole ruleset. {@link #drift}
+ * only reads and may run on any thread, also while a write is in progress.
  */
 public class NetfilterExecutor {
     private static final Logger log = LoggerFactory.getLogger(NetfilterExecutor.class);
-    private static final List<String> BRIDGE_NF_SYSCTLS = List.of(
-            "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables");
 
-    private final ProcessRunner runner;
-    private final int xtablesWait;
+    private final RestoreChannel channel;
+    private final IpsetWriter sets;
+    private final Map<IpFamily, TableWriter> tables = new EnumMap<>(IpFamily.class);
+    private final BridgeNetfilter bridgeNf;
     /** What the kernel holds of ours after the last successful apply; null until the first full apply. */
     private volatile Ruleset lastApplied;
-    private final java.util.concurrent.atomic.AtomicLong restoreLines = new java.util.concurrent.atomic.AtomicLong();
 
-    public NetfilterExecutor(ProcessRunner runner, int xtablesWait) {
-        this.runner = runner;
-        this.xtablesWait = xtablesWait;
+    public NetfilterExecutor(CommandRunner runner, int xtablesWait) {
+        this.channel = new RestoreChannel(runner);
+        this.sets = new IpsetWriter(channel);
+        for (IpFamily family : IpFamily.values()) {
+            tables.put(family, new TableWriter(family, channel, xtablesWait));
+        }
+        this.bridgeNf = new BridgeNetfilter(runner);
     }
 
-    public ProcessRunner runner() {
-        return runner;
+    /** Where fallbacks and refusals are reported (metrics). */
+    public void events(ApplyEvents events) {
+        channel.events(events);
     }
 
     /** Total restore lines written since start; a measure of how much kernel work applies cost. */
     public long restoreLines() {
-        return restoreLines.get();
+        return channel.lines();
     }
 
     /**
@@ -56,7 +58,7 @@ public class NetfilterExecutor {
      * kernel back is tried, and if that fails too, the previous ruleset is restored (B9).
      */
     public void apply(Ruleset desired) throws KernelApplyException {
-        ensureBridgeNetfilter();
+        bridgeNf.ensure();
         Ruleset previous = lastApplied;
         if (previous == null) {
             applyFull(desired, false);
@@ -67,13 +69,14 @@ public class NetfilterExecutor {
             lastApplied = desired;
         } catch (KernelApplyException e) {
             log.warn("incremental apply failed, retrying as a full apply: {}", e.getMessage());
+            channel.events().fellBackToFull();
             applyFull(desired, true);
         }
     }
 
     /** Rewrites all our objects from a fresh read-back of the kernel; used at start and by drift repair. */
     public void applyFull(Ruleset desired) throws KernelApplyException {
-        ensureBridgeNetfilter();
+        bridgeNf.ensure();
         applyFull(desired, false);
     }
 
@@ -83,31 +86,23 @@ public class NetfilterExecutor {
     }
 
     private void applyIncremental(Ruleset previous, Ruleset desired) throws KernelApplyException {
-        String setsBefore = IpsetRenderer.renderDiff(previous.sets(), desired.sets(), false);
-        if (!setsBefore.isEmpty()) {
-            run(List.of("ipset", "restore"), setsBefore);
-        }
+        sets.writeDiff(previous.sets(), desired.sets(), false);
         for (int i = 0; i < desired.families().size(); i++) {
-            String payload = RestoreRenderer.renderDiff(previous.families().get(i), desired.families().get(i));
-            if (!payload.isEmpty()) {
-                run(restoreCommand(desired.families().get(i).family()), payload);
-            }
+            FamilyRuleset family = desired.families().get(i);
+            tables.get(family.family()).writeDiff(previous.families().get(i), family);
         }
-        String setsAfter = IpsetRenderer.renderDiff(previous.sets(), desired.sets(), true);
-        if (!setsAfter.isEmpty()) {
-            run(List.of("ipset", "restore"), setsAfter);
-        }
+        sets.writeDiff(previous.sets(), desired.sets(), true);
     }
 
     private void applyFull(Ruleset desired, boolean rollbackEverything) throws KernelApplyException {
         List<IpFamily> written = new ArrayList<>();
         try {
-            applySets(desired);
+            sets.writeFull(desired.prefix(), desired.sets());
             for (FamilyRuleset family : desired.families()) {
                 // Marked before the write: *-restore commits table by table, so a failure in the filter table
                 // can leave the raw table already changed, and the rollback must cover this family too.
                 written.add(family.family());
-                applyFamily(desired.prefix(), family);
+                tables.get(family.family()).writeFull(desired.prefix(), family);
             }
             lastApplied = desired;
         } catch (KernelApplyException e) {
@@ -123,151 +118,12 @@ public class NetfilterExecutor {
      */
     public List<String> drift(Ruleset desired) throws KernelApplyException {
         List<String> drifted = new ArrayList<>();
-        for (String key : BRIDGE_NF_SYSCTLS) {
-            ProcessResult current = runner.run(List.of("sysctl", "-n", key), null);
-            if (!current.ok() || !current.stdout().strip().equals("1")) {
-                drifted.add("sysctl " + key);
-            }
-        }
-        Map<String, Set<String>> sets = readSets(desired.prefix());
-        for (var set : desired.sets()) {
-            if (!set.members().equals(sets.get(set.name()))) {
-                drifted.add("set " + set.name());
-            }
-        }
+        bridgeNf.drift(drifted);
+        sets.drift(desired.prefix(), desired.sets(), drifted);
         for (FamilyRuleset family : desired.families()) {
-            Map<String, KernelTable> kernel = read(family.family(), desired.prefix());
-            for (var table : family.tables()) {
-                String where = family.family().name().toLowerCase(java.util.Locale.ROOT) + "/" + table.table();
-                KernelTable current = kernel.getOrDefault(table.table(), KernelTable.empty(table.table()));
-                for (var hook : table.hooks()) {
-                    if (!current.hookInPlace(hook)) {
-                        drifted.add("hook " + where + "/" + hook.builtinChain());
-                    }
-                }
-                Set<String> wanted = new java.util.HashSet<>();
-                for (var chain : table.chains()) {
-                    wanted.add(chain.name());
-                    List<String> have = current.chainRules().get(chain.name());
-                    if (have == null || !normalised(have).equals(normalised(RestoreRenderer.ruleLines(chain)))) {
-                        drifted.add("chain " + where + "/" + chain.name());
-                    }
-                }
-                for (String own : current.ownChains()) {
-                    if (!wanted.contains(own)) {
-                        drifted.add("chain " + where + "/" + own);
-                    }
-                }
-            }
+            tables.get(family.family()).drift(desired.prefix(), family, drifted);
         }
         return drifted;
-    }
-
-    private static List<String> normalised(List<String> rules) {
-        return rules.stream().map(ProtocolNames::normalise).toList();
-    }
-
-    /** Our objects as the kernel holds them now, per table, for one family. */
-    public Map<String, KernelTable> read(IpFamily family, String prefix) throws KernelApplyException {
-        ProcessResult save = runner.run(List.of(family.saveTool()), null);
-        if (!save.ok()) {
-            throw new KernelApplyException(save.describe());
-        }
-        return SaveParser.parse(save.stdout(), prefix);
-    }
-
-    /**
-     * Packet and byte counters of the final rule of each of our chains whose last rule is an unconditional
-     * DROP (the per-VM default-deny and anti-spoofing drops), summed over IPv4 and IPv6. Two read-only
-     * processes. Counters restart at 0 when a chain is rewritten.
-     */
-    public Map<String, long[]> finalDropCounters(String prefix) {
-        Map<String, long[]> counters = new java.util.HashMap<>();
-        for (IpFamily family : List.of(IpFamily.IPV4, IpFamily.IPV6)) {
-            ProcessResult save = runner.run(List.of(family.saveTool(), "-c"), null);
-            if (!save.ok()) {
-                continue;
-            }
-            Map<String, String> lastRule = new java.util.HashMap<>();
-            for (String line : save.stdout().split("\n")) {
-                int close = line.indexOf("] -A " + prefix);
-                if (line.startsWith("[") && close > 0) {
-                    String rest = line.substring(close + 5);
-                    lastRule.put(rest.substring(0, rest.indexOf(' ')), line);
-                }
-            }
-            for (var entry : lastRule.entrySet()) {
-                String line = entry.getValue();
-                if (line.endsWith(" -j DROP") && line.indexOf(" -", line.indexOf("-A ") + 3) == line.length() - 8) {
-                    String[] packetsBytes = line.substring(1, line.indexOf(']')).split(":");
-                    long[] sum = counters.computeIfAbsent(entry.getKey(), k -> new long[2]);
-                    sum[0] += Long.parseLong(packetsBytes[0]);
-                    sum[1] += Long.parseLong(packetsBytes[1]);
-                }
-            }
-        }
-        return counters;
-    }
-
-    /** The managed namespace's own addresses (the hypervisor's), as {@code ip} prints them. */
-    public Set<String> localAddresses() {
-        Set<String> addresses = new java.util.HashSet<>();
-        ProcessResult result = runner.run(List.of("ip", "-o", "addr", "show"), null);
-        for (String line : result.stdout().split("\n")) {
-            String[] fields = line.strip().split("\\s+");
-            for (int i = 0; i + 1 < fields.length; i++) {
-                if (fields[i].equals("inet") || fields[i].equals("inet6")) {
-                    addresses.add(fields[i + 1].replaceAll("/.*", ""));
-                }
-            }
-        }
-        return addresses;
-    }
-
-    /** True if the managed namespace holds any set or IPv4 chain of ours (it was programmed before). */
-    public boolean holdsOwnObjects(String prefix) {
-        ProcessResult sets = runner.run(List.of("ipset", "list", "-n"), null);
-        if (sets.ok() && sets.stdout().lines().anyMatch(name -> name.startsWith(prefix))) {
-            return true;
-        }
-        ProcessResult rules = runner.run(List.of(IpFamily.IPV4.saveTool()), null);
-        return rules.ok() && rules.stdout().lines().anyMatch(line -> line.startsWith(":" + prefix));
-    }
-
-    /** Members of our sets as the kernel holds them; a set missing from the map does not exist. */
-    public Map<String, Set<String>> readSets(String prefix) throws KernelApplyException {
-        ProcessResult save = runner.run(List.of("ipset", "save"), null);
-        if (!save.ok()) {
-            throw new KernelApplyException(save.describe());
-        }
-        return SaveParser.parseIpsets(save.stdout(), prefix);
-    }
-
-    private void applySets(Ruleset desired) throws KernelApplyException {
-        String script = IpsetRenderer.render(desired.sets(), readSets(desired.prefix()));
-        if (!script.isEmpty()) {
-            run(List.of("ipset", "restore"), script);
-        }
-    }
-
-    private void applyFamily(String prefix, FamilyRuleset family) throws KernelApplyException {
-        String payload = RestoreRenderer.render(family, read(family.family(), prefix));
-        run(restoreCommand(family.family()), payload);
-    }
-
-    private List<String> restoreCommand(IpFamily family) {
-        if (family == IpFamily.BRIDGE) {
-            return List.of(family.restoreTool(), "--noflush");
-        }
-        return List.of(family.restoreTool(), "-w", Integer.toString(xtablesWait), "--noflush");
-    }
-
-    private void run(List<String> argv, String stdin) throws KernelApplyException {
-        restoreLines.addAndGet(stdin.chars().filter(c -> c == '\n').count());
-        ProcessResult result = runner.run(argv, stdin);
-        if (!result.ok()) {
-            throw new KernelApplyException(result.describe());
-        }
     }
 
     private void rollback(List<IpFamily> written) {
@@ -278,14 +134,14 @@ public class NetfilterExecutor {
         // Each family on its own: one that cannot be restored must not stop the others.
         List<String> failed = new ArrayList<>();
         try {
-            applySets(previous);
+            sets.writeFull(previous.prefix(), previous.sets());
         } catch (KernelApplyException e) {
             failed.add("sets: " + e.getMessage());
         }
         for (FamilyRuleset family : previous.families()) {
             if (written.contains(family.family())) {
                 try {
-                    applyFamily(previous.prefix(), family);
+                    tables.get(family.family()).writeFull(previous.prefix(), family);
                 } catch (KernelApplyException e) {
                     failed.add(family.family() + ": " + e.getMessage());
                 }
@@ -295,28 +151,6 @@ public class NetfilterExecutor {
             log.warn("apply failed; restored the previous rules of {} and the previous sets", written);
         } else {
             log.error("apply failed and restoring the previous rules failed too: {}", failed);
-        }
-    }
-
-
-    /** Bridged packets reach iptables only with these on (B8); they are per network namespace. */
-    private void ensureBridgeNetfilter() throws KernelApplyException {
-        ProcessResult both = runner.run(List.of("sysctl", "-n", BRIDGE_NF_SYSCTLS.get(0), BRIDGE_NF_SYSCTLS.get(1)),
-                null);
-        if (both.ok() && both.stdout().strip().equals("1\n1")) {
-            return; // the common case costs one process
-        }
-        for (String key : BRIDGE_NF_SYSCTLS) {
-            ProcessResult current = runner.run(List.of("sysctl", "-n", key), null);
-            if (current.ok() && current.stdout().strip().equals("1")) {
-                continue;
-            }
-            ProcessResult set = runner.run(List.of("sysctl", "-q", "-w", key + "=1"), null);
-            if (!set.ok()) {
-                throw new KernelApplyException("cannot enable " + key + " (is br_netfilter available?): "
-                        + set.describe());
-            }
-            log.info("set {}=1", key);
         }
     }
 }

@@ -2,7 +2,7 @@ package io.sgagent.netfilter;
 
 import java.util.List;
 
-/** The outcome of one kernel tool invocation. */
+/** The outcome of one kernel tool invocation. An immutable value, safe to share between threads. */
 public record ProcessResult(List<String> argv, int exitCode, String stdout, String stderr) {
     public boolean ok() {
         return exitCode == 0;

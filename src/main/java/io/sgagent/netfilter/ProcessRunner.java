@@ -19,9 +19,13 @@ import java.util.concurrent.TimeUnit;
  * <p>When a network namespace is configured, every command is prefixed with {@code ip netns exec <ns>}: the
  * agent process stays where it is and only the tools run inside the managed namespace.
  *
+ * <p>Tool path: Java resolves argv[0] with the JVM's own PATH, not the PATH given to the child, so the tool is
+ * resolved here to an absolute path from the tool-path directories (also under {@code ip netns exec}, which then
+ * runs that exact file). The child still gets the tool path in front of its PATH, for tools that run others.
+ *
  * <p>Thread-safe: it holds no mutable state.
  */
-public class ProcessRunner {
+public class ProcessRunner implements CommandRunner {
     private final String netns;
     private final Duration timeout;
     private final String toolPath;
@@ -45,18 +49,37 @@ public class ProcessRunner {
     }
 
     /** Runs {@code argv} in the managed namespace, feeding {@code stdin} (may be null). Never throws for exit codes. */
+    @Override
     public ProcessResult run(List<String> argv, String stdin) {
         List<String> command = new ArrayList<>();
         if (!netns.isEmpty()) {
             command.addAll(List.of("ip", "netns", "exec", netns));
         }
-        command.addAll(argv);
+        command.addAll(resolve(argv, toolPath));
         return runRaw(command, stdin, timeout, toolPath);
     }
 
-    /** Runs {@code argv} in the agent's own namespace (used for namespace management itself). */
-    public ProcessResult runHere(List<String> argv, String stdin) {
-        return runRaw(argv, stdin, timeout);
+    /**
+     * {@code argv} with its tool replaced by the first executable of that name in the tool-path directories;
+     * unchanged if the tool path is empty, the tool already names a path, or no directory holds it (PATH decides).
+     */
+    static List<String> resolve(List<String> argv, String toolPath) {
+        String tool = argv.get(0);
+        if (toolPath.isEmpty() || tool.contains("/")) {
+            return argv;
+        }
+        for (String dir : toolPath.split(":")) {
+            if (dir.isBlank()) {
+                continue;
+            }
+            Path candidate = Path.of(dir.strip(), tool);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                List<String> resolved = new ArrayList<>(argv);
+                resolved.set(0, candidate.toAbsolutePath().toString());
+                return resolved;
+            }
+        }
+        return argv;
     }
 
     static ProcessResult runRaw(List<String> command, String stdin, Duration timeout) {

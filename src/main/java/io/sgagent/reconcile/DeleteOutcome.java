@@ -1,6 +1,6 @@
 package io.sgagent.reconcile;
 
-/** The expected outcomes of deleting one VM. */
+/** The expected outcomes of deleting one VM. Immutable values, so safe to hand between threads. */
 public sealed interface DeleteOutcome {
     record Deleted() implements DeleteOutcome {
     }

@@ -8,8 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@link HostReconciler#repairDrift()} periodically on one daemon thread. The repair itself takes the
- * reconciler's write lock, so it never interleaves with an API write.
+ * Runs {@link HostReconciler#repairDrift()} periodically on one daemon thread ({@code sgagent-drift}, the only
+ * thread the agent starts). The check reads the kernel without the write lock; only a repair takes it, so a repair
+ * never interleaves with an API write and a check never delays one.
+ *
+ * <p>Thread-safe: start and close are synchronised; the scheduler runs one check at a time.
  */
 public class DriftRepairer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DriftRepairer.class);

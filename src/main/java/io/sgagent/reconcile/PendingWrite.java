@@ -1,38 +1,49 @@
 package io.sgagent.reconcile;
 
 import io.sgagent.model.Vm;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One queued PUT ({@code vm} set) or DELETE ({@code vm} null) waiting for the combining writer. The outcome is
- * published through a volatile field and a latch, so the waiting caller sees it without taking the write lock.
+ * One queued PUT or DELETE waiting for the combining writer, typed by its outcome. The outcome is published
+ * through a volatile field and a latch, so the waiting caller sees it without taking the write lock.
+ *
+ * <p>Thread-safety: the writer that holds the lock fills {@code previous} and completes the write; the caller
+ * reads the outcome only after the latch (or the volatile field) says it is there.
  */
-final class PendingWrite {
+abstract sealed class PendingWrite<O> permits PendingWrite.Put, PendingWrite.Delete {
     private final String name;
-    private final Vm vm;
+    private final long enqueuedNanos = System.nanoTime();
     /** The VM's state before this write, as the batch saw it; used to undo the store and to cut flows. */
     Vm previous;
-    private volatile Object outcome;
+    private volatile O outcome;
     private volatile Runnable followUp;
-    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch done = new CountDownLatch(1);
 
-    PendingWrite(String name, Vm vm) {
+    private PendingWrite(String name) {
         this.name = name;
-        this.vm = vm;
     }
 
     String name() {
         return name;
     }
 
-    Vm vm() {
-        return vm;
+    /** The VM as it is after this write; null for a delete. */
+    abstract Vm next();
+
+    /** The outcome of this write when the store or the kernel refused it. */
+    abstract O failed(String message);
+
+    long enqueuedNanos() {
+        return enqueuedNanos;
     }
 
     boolean isDone() {
         return outcome != null;
     }
 
-    Object outcome() {
+    O outcome() {
         return outcome;
     }
 
@@ -49,26 +60,60 @@ final class PendingWrite {
         }
     }
 
-    void complete(Object result) {
+    void complete(O result) {
         this.outcome = result;
         done.countDown();
     }
 
     /** Waits up to {@code timeout} for another writer to apply this write. */
-    void awaitDone(java.time.Duration timeout) {
+    void awaitDone(Duration timeout) {
         try {
-            done.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the writer", e);
         }
     }
 
-    /** For a retry on its own after its batch failed. */
-    PendingWrite reset() {
-        outcome = null;
+    /** For a retry on its own after its batch failed (it was not completed). */
+    PendingWrite<O> reset() {
         previous = null;
         followUp = null;
         return this;
+    }
+
+    static final class Put extends PendingWrite<PutOutcome> {
+        private final Vm vm;
+
+        Put(Vm vm) {
+            super(vm.name());
+            this.vm = vm;
+        }
+
+        @Override
+        Vm next() {
+            return vm;
+        }
+
+        @Override
+        PutOutcome failed(String message) {
+            return new PutOutcome.Failed(message);
+        }
+    }
+
+    static final class Delete extends PendingWrite<DeleteOutcome> {
+        Delete(String name) {
+            super(name);
+        }
+
+        @Override
+        Vm next() {
+            return null;
+        }
+
+        @Override
+        DeleteOutcome failed(String message) {
+            return new DeleteOutcome.Failed(message);
+        }
     }
 }

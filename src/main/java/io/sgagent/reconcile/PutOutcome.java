@@ -1,6 +1,9 @@
 package io.sgagent.reconcile;
 
-/** The expected outcomes of a PUT of one VM, as values; exceptions are reserved for bugs. */
+/**
+ * The expected outcomes of a PUT of one VM, as values; exceptions are reserved for bugs. Immutable, so safe to hand
+ * from the combining writer to the waiting request thread.
+ */
 public sealed interface PutOutcome {
     /** The kernel now enforces the new state. */
     record Applied(VmStatus status) implements PutOutcome {
@@ -18,7 +21,10 @@ public sealed interface PutOutcome {
     record SeqReused(long seq) implements PutOutcome {
     }
 
-    /** The VM claims a device or address another VM on this host owns: 409. */
+    /**
+     * The VM claims a device or address another VM on this host owns, or it is a new VM on a host that already
+     * holds {@code sgagent.limits.vms-per-host} VMs (the message names the limit): 409.
+     */
     record Conflict(String message) implements PutOutcome {
     }
 

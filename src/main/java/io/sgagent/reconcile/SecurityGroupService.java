@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * What the API can ask of the agent. Writes are serialised by the single writer behind this interface;
- * reads never wait for it.
+ * reads never wait for it. Implementations must be thread-safe: every request thread calls them concurrently.
  */
 public interface SecurityGroupService {
     PutOutcome put(Vm vm);

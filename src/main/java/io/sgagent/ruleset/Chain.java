@@ -10,4 +10,12 @@ public record Chain(String name, List<Rule> rules) {
         }
         rules = List.copyOf(rules);
     }
+
+    /**
+     * The hash of each rule, in order: equal to {@code KernelTable.chainHashes().get(name)} when the kernel
+     * holds exactly this chain.
+     */
+    public List<String> hashes() {
+        return rules.stream().map(Rule::hash).toList();
+    }
 }

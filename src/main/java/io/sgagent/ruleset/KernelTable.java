@@ -21,6 +21,22 @@ public record KernelTable(String table, Set<String> ownChains, Map<String, List<
         chainRules = Map.copyOf(chainRules);
     }
 
+    /**
+     * Per own chain, the hash of each rule in kernel order (see {@link Rule#hashOfListed}): compare with
+     * {@link Chain#hashes()} to tell whether the kernel holds the chain we wrote, without normalising rule text.
+     */
+    public Map<String, List<String>> chainHashes() {
+        Map<String, List<String>> hashes = new java.util.HashMap<>();
+        chainRules.forEach((chain, lines) -> hashes.put(chain, lines.stream()
+                .map(line -> Rule.hashOfListed(listedRule(chain, line))).toList()));
+        return hashes;
+    }
+
+    private static String listedRule(String chain, String line) {
+        String head = "-A " + chain + " ";
+        return line.startsWith(head) ? line.substring(head.length()) : line;
+    }
+
     /** A rule in a built-in chain that jumps to one of our chains. */
     public record BuiltinJump(int position, String target) {
     }

@@ -1,28 +1,114 @@
 package io.sgagent.ruleset;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * One rule: its match arguments in the order iptables-save prints them (so a rendered rule reads exactly like
- * the kernel's own listing) and its action. An empty match matches every packet.
+ * One rule: typed matches, an action, and its origin: what produced it, e.g. {@code web ingress[3]} (VM,
+ * direction, index of the security-group rule) or {@code dhcp-server-reply} (the fixed policy it implements).
+ * An empty match list matches every packet.
+ *
+ * <p>A rule with an origin renders with the comment {@code sga:<hash> <origin>}, the hash being a digest of the
+ * rule's own rendering and origin. A kernel line then leads back to the code in one hop, and drift detection
+ * can compare the hashes the kernel returns instead of normalised rule text. The bridge family cannot carry
+ * comments (ebtables-nft 1.8.9 has no comment match), so its rules have no origin; their hash is the digest of
+ * their text, which is also what {@link KernelTable#chainHashes()} computes for a kernel line without a comment.
  */
-public record Rule(String match, Action action) {
+public record Rule(List<Match> matches, Action action, String origin) {
+    /** The comment prefix; what follows it up to the first space is the hash. */
+    public static final String COMMENT_PREFIX = "sga:";
+    private static final int HASH_HEX_DIGITS = 12;
+    private static final Pattern COMMENT = Pattern.compile("-m comment --comment \"" + COMMENT_PREFIX + "([0-9a-f]+)");
+
     public Rule {
-        Objects.requireNonNull(match, "match");
         Objects.requireNonNull(action, "action");
-        match = match.strip();
+        // Stable sort: modules keep the order they were given, which is the order the save tools print them.
+        matches = matches.stream().sorted(Comparator.comparingInt(Match::rank)).toList();
+        if (origin != null && !origin.matches("[A-Za-z0-9_.:/\\[\\] +-]{1,200}")) {
+            // Quotes, backslashes and newlines would change how iptables-save quotes the comment.
+            throw new IllegalArgumentException("origin not usable in a comment: " + origin);
+        }
     }
 
-    public static Rule of(String match, Action action) {
-        return new Rule(match, action);
+    public static Rule of(List<Match> matches, Action action) {
+        return new Rule(matches, action, null);
+    }
+
+    public static Rule of(Match match, Action action) {
+        return new Rule(List.of(match), action, null);
     }
 
     public static Rule always(Action action) {
-        return new Rule("", action);
+        return new Rule(List.of(), action, null);
     }
 
-    /** The rule as it follows {@code -A <chain> } in restore/save syntax. */
+    /** This rule with an origin (see the class comment). */
+    public Rule from(String newOrigin) {
+        return new Rule(matches, action, newOrigin);
+    }
+
+    /** The matches in save syntax, without comment; empty for a rule that matches everything. */
+    public String match() {
+        return matches.stream().map(Match::render).collect(Collectors.joining(" "));
+    }
+
+    /**
+     * The rule as it follows {@code -A <chain> } in restore/save syntax. The comment comes first among the match
+     * modules (after addresses and protocol, which the save tools always print first), so the conditions and
+     * the action stay together at the end of the line.
+     */
     public String render() {
-        return match.isEmpty() ? action.render() : match + " " + action.render();
+        List<String> parts = new ArrayList<>();
+        boolean commented = origin == null;
+        for (Match match : matches) {
+            if (!commented && match.rank() == Match.MODULE) {
+                parts.add(comment());
+                commented = true;
+            }
+            parts.add(match.render());
+        }
+        if (!commented) {
+            parts.add(comment());
+        }
+        parts.add(action.render());
+        return String.join(" ", parts);
+    }
+
+    private String comment() {
+        return "-m comment --comment \"" + COMMENT_PREFIX + hash() + " " + origin + "\"";
+    }
+
+    /** Short digest of what this rule is: its matches, action and origin. */
+    public String hash() {
+        String body = match().isEmpty() ? action.render() : match() + " " + action.render();
+        return digest(origin == null ? body : body + "\n" + origin);
+    }
+
+    /**
+     * The hash of a rule as the kernel lists it (the text after {@code -A <chain> }): the one in its
+     * {@code sga:} comment, or for a rule without one the digest of its text. Equal to {@link #hash()} of the rule
+     * that was written.
+     */
+    public static String hashOfListed(String listed) {
+        Matcher matcher = COMMENT.matcher(listed);
+        return matcher.find() ? matcher.group(1) : digest(listed.strip());
+    }
+
+    private static String digest(String text) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha).substring(0, HASH_HEX_DIGITS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
     }
 }

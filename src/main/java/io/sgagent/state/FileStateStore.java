@@ -1,27 +1,20 @@
 package io.sgagent.state;
 
+import io.sgagent.files.AtomicFiles;
 import io.sgagent.model.Vm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -60,7 +53,6 @@ public final class FileStateStore implements DesiredStateStore {
 
     static final String VMS_DIR = "vms";
     static final String SUFFIX = ".json";
-    static final String TEMP_SUFFIX = ".tmp";
     static final String CORRUPT_INFIX = ".corrupt-";
 
     private static final int NAME_MAX = Vm.NAME_MAX;
@@ -79,7 +71,6 @@ public final class FileStateStore implements DesiredStateStore {
     private final Path stateDir;
     private final Path vmsDir;
     private final Clock clock;
-    private final SecureRandom random = new SecureRandom();
 
     public FileStateStore(Path stateDir) {
         this(stateDir, Clock.systemUTC());
@@ -144,28 +135,11 @@ public final class FileStateStore implements DesiredStateStore {
         } catch (JacksonException e) {
             throw new StateStoreException("cannot serialise VM " + vm.name() + ": " + e.getOriginalMessage(), e);
         }
-        Path temp = null;
         try {
             ensureDirectory();
-            temp = vmsDir.resolve("." + vm.name() + SUFFIX + "." + HexFormat.of().toHexDigits(random.nextLong())
-                    + TEMP_SUFFIX);
-            try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), fileAttributes("rw-------"))) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            fsyncDirectory(vmsDir);
+            AtomicFiles.write(target, bytes);
         } catch (IOException e) {
             throw new StateStoreException("cannot write " + target + ": " + describe(e), e);
-        } finally {
-            if (temp != null) {
-                deleteQuietly(temp);
-            }
         }
     }
 
@@ -174,9 +148,7 @@ public final class FileStateStore implements DesiredStateStore {
     public synchronized void delete(String name) throws StateStoreException {
         Path target = fileOf(name);
         try {
-            if (Files.deleteIfExists(target)) {
-                fsyncDirectory(vmsDir);
-            }
+            AtomicFiles.delete(target);
         } catch (IOException e) {
             throw new StateStoreException("cannot delete " + target + ": " + describe(e), e);
         }
@@ -209,7 +181,7 @@ public final class FileStateStore implements DesiredStateStore {
     }
 
     private static boolean isTempFile(String fileName) {
-        return fileName.startsWith(".") && fileName.endsWith(TEMP_SUFFIX);
+        return AtomicFiles.isLeftover(fileName);
     }
 
     /** The VM in this file, or null after reporting the file as corrupt and moving it aside. */
@@ -277,29 +249,11 @@ public final class FileStateStore implements DesiredStateStore {
     }
 
     private FileAttribute<?>[] fileAttributes(String permissions) {
-        if (vmsDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString(permissions))};
-        }
-        return new FileAttribute<?>[0];
+        return AtomicFiles.permissions(vmsDir, permissions);
     }
 
-    /**
-     * Makes a rename, create or delete in this directory durable. Where the platform cannot open a directory
-     * (Windows) there is nothing to fsync and the rename is as durable as that platform makes it; a failing
-     * fsync on a directory that could be opened is a real I/O error and is reported.
-     */
     private static void fsyncDirectory(Path dir) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException | UnsupportedOperationException e) {
-            log.debug("cannot open {} to fsync it ({}); relying on the platform", dir, e.toString());
-            return;
-        }
-        try (channel) {
-            channel.force(true);
-        }
+        AtomicFiles.fsyncDirectory(dir);
     }
 
     private static void deleteQuietly(Path file) {

@@ -113,8 +113,8 @@ class HostStateWebTest {
         replace(body)
                 .andExpect(status().isConflict())
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
-                .andExpect(jsonPath("$.type").value("urn:sgagent:problem:host-state-rejected"))
-                .andExpect(jsonPath("$.reasons[0]", containsString("10.1.1.70")));
+                .andExpect(jsonPath("$.type").value("urn:sgagent:problem:host-conflict"))
+                .andExpect(jsonPath("$.detail").value("address 10.1.1.70 is claimed by VMs web-1 and web-2"));
         assertThat(service.replaces).isEmpty();
     }
 

@@ -1,5 +1,7 @@
 package io.sgagent.api;
 
+import io.sgagent.api.common.DevicePolicy;
+import org.springframework.context.annotation.Bean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -21,9 +23,20 @@ import tools.jackson.databind.json.JsonMapper;
  * unknown properties (Jackson 3's own default is not to).
  */
 @WebMvcTest(controllers = VmController.class)
-@Import(FakeSecurityGroupService.class)
+@Import({FakeSecurityGroupService.class, JacksonSettingsTest.Devices.class})
 @EnableConfigurationProperties(SgAgentProperties.class)
 class JacksonSettingsTest {
+    /**
+     * The controller needs the device checks, which otherwise come from {@link ApiConfiguration}. Not a
+     * {@code @TestConfiguration}: the kernel ITs would scan it into the real application. Imported explicitly.
+     */
+    static class Devices {
+        @Bean
+        DevicePolicy devicePolicy() {
+            return DevicePolicy.nameOnly();
+        }
+    }
+
     @Autowired
     JsonMapper jsonMapper;
     @Autowired

@@ -132,6 +132,70 @@ class OpenApiDocsTest {
                 .andExpect(status().isOk());
     }
 
+    /** Issue 13: every answer has its own example, and the Problem schema lists every member the agent sends. */
+    @Test
+    void eachErrorAnswerHasItsOwnExampleAndTheProblemSchemaIsComplete() throws Exception {
+        JsonNode docs = apiDocs();
+        JsonNode putVm = docs.at("/paths/~1api~1v1~1vms~1{name}/put/responses");
+        assertThat(example(putVm, "401", null).path("type").asString()).isEqualTo("urn:sgagent:problem:unauthorized");
+        assertThat(example(putVm, "413", null).path("type").asString()).isEqualTo("urn:sgagent:problem:body-too-large");
+        assertThat(example(putVm, "400", "invalid-name").at("/errors/0/field").asString()).isEqualTo("name");
+        assertThat(example(putVm, "400", "host-device").at("/errors/0/field").asString()).isEqualTo("nics[0].device");
+        assertThat(example(putVm, "409", "stale-seq").has("currentSeq")).isTrue();
+        assertThat(example(putVm, "409", "device-not-a-vm-port").path("type").asString())
+                .isEqualTo("urn:sgagent:problem:device-not-a-vm-port");
+        JsonNode getVm = docs.at("/paths/~1api~1v1~1vms~1{name}/get/responses");
+        assertThat(example(getVm, "400", null).at("/errors/0/field").asString()).isEqualTo("name");
+        assertThat(example(getVm, "401", null).path("status").asInt()).isEqualTo(401);
+        assertThat(example(docs.at("/paths/~1api~1v1~1vms/put/responses"), "413", null).path("limit").asString())
+                .isEqualTo("sgagent.limits.max-host-state-body-size");
+
+        JsonNode problem = docs.at("/components/schemas/Problem/properties");
+        assertThat(problem.propertyNames()).contains("type", "title", "status", "detail", "instance", "errors",
+                "reasons", "currentSeq", "requestedSeq", "limit", "max", "errorsOmitted");
+    }
+
+    @Test
+    void theListExampleNeverMixesPortsWithIcmpFields() throws Exception {
+        JsonNode list = example(apiDocs().at("/paths/~1api~1v1~1vms/get/responses"), "200", null);
+        assertThat(list.path("vms").size()).isGreaterThan(1);
+        for (JsonNode vm : list.path("vms")) {
+            for (String direction : List.of("ingress", "egress")) {
+                for (JsonNode rule : vm.path(direction)) {
+                    boolean ports = rule.has("portStart") || rule.has("portEnd");
+                    boolean icmp = rule.has("icmpType") || rule.has("icmpCode");
+                    assertThat(ports && icmp).as(rule.toString()).isFalse();
+                    assertThat(ports).as(rule.toString()).isEqualTo(List.of("tcp", "udp")
+                            .contains(rule.path("protocol").asString()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void descriptionsCarryNoInternalLabels() throws Exception {
+        String docs = apiDocs().toString();
+        assertThat(docs).doesNotContainPattern("\\(B[0-9]+\\)");
+    }
+
+    @Test
+    void swaggerUiKeepsTheTokenAcrossReloads() throws Exception {
+        String swaggerConfig = mvc.perform(get("/v3/api-docs/swagger-config")).andExpect(status().isOk())
+                .andReturn().getResponse().getContentAsString();
+        assertThat(TestJson.MAPPER.readTree(swaggerConfig).path("persistAuthorization").asBoolean()).isTrue();
+    }
+
+    /** The example of one response: the only one, or the named one. */
+    private static JsonNode example(JsonNode responses, String status, String name) {
+        JsonNode content = responses.path(status).path("content");
+        JsonNode media = content.path(content.propertyNames().iterator().next());
+        JsonNode value = name == null ? media.has("example") ? media.path("example")
+                : media.path("examples").propertyStream().findFirst().orElseThrow().getValue().path("value")
+                : media.at("/examples/" + name + "/value");
+        assertThat(value.isMissingNode()).as(status + " " + name + " in " + content).isFalse();
+        return value.isString() ? TestJson.MAPPER.readTree(value.asString()) : value;
+    }
+
     @Test
     void swaggerUiAndDocsNeedNoToken() throws Exception {
         int status = mvc.perform(get("/swagger-ui.html")).andReturn().getResponse().getStatus();

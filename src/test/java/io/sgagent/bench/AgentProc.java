@@ -19,12 +19,28 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The packaged agent ({@code java -jar}) as a separate process programming one {@code ip netns} namespace, with
- * the JVM options of the Helm chart's container (75 % of its 512 MiB memory limit as heap).
+ * The packaged agent as a separate process programming one {@code ip netns} namespace, started the way production
+ * starts it: {@code java @config/jvm.options -jar sg-agent.jar}, drift check at its default interval.
  */
 final class AgentProc implements AutoCloseable {
-    /** Heap of the Helm chart's container: -XX:MaxRAMPercentage=75 of limits.memory 512Mi. */
-    static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * The shipped production JVM options (config/jvm.options, one per line, '#' comments), or the file named by
+     * {@code bench.jvmOptions} to measure an alternative set.
+     */
+    static final Path JVM_OPTIONS_FILE = Path.of(Knobs.get("jvmOptions", "config/jvm.options")).toAbsolutePath();
+    static final List<String> JVM_OPTIONS = readOptions(JVM_OPTIONS_FILE);
+
+    /** The drift check interval the agent runs with: its default unless {@code bench.drift} says otherwise. */
+    static final String DRIFT_INTERVAL = Knobs.get("drift", "");
+
+    private static List<String> readOptions(Path file) {
+        try {
+            return Files.readAllLines(file).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the JVM options " + file + ": " + e);
+        }
+    }
 
     private final Process process;
     private final int port;
@@ -80,11 +96,15 @@ final class AgentProc implements AutoCloseable {
                     "--kill-child=SIGTERM"));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_OPTIONS);
+        // The options file itself (as production passes it), so the java launcher parses it the same way.
+        command.add("@" + JVM_OPTIONS_FILE);
         // inside a namespace the agent listens on that namespace's loopback: reach it through the same namespace
         command.addAll(List.of("-jar", jar.toString(), "--server.port=" + port, "--server.address=127.0.0.1",
                 "--sgagent.netfilter.netns=" + (inside ? "" : netns), "--sgagent.state-dir=" + stateDir,
-                "--sgagent.reconcile.drift-interval=0s", "--spring.main.banner-mode=off"));
+                "--spring.main.banner-mode=off"));
+        if (!DRIFT_INTERVAL.isEmpty()) {
+            command.add("--sgagent.reconcile.drift-interval=" + DRIFT_INTERVAL);
+        }
         command.addAll(List.of(extraArgs));
         Files.createDirectories(log.getParent());
         Files.deleteIfExists(log);

@@ -118,12 +118,12 @@ final class Report {
     String markdown() {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
-        md.append("Figures of the latest run of the hypervisor benchmark (issue 7). They are written by the benchmark"
+        md.append("Figures of the latest run of the hypervisor benchmark (issues 7 and 11). They are written by the benchmark"
                 + " itself; do not edit them by hand, run it again:\n\n```bash\n").append(r.command)
                 .append("\n```\n\n");
         md.append("It needs root, the kernel tools of the README's quick start and about ")
                 .append(r.totalSeconds > 0 ? Math.round(r.totalSeconds / 60.0 + 2) : 10)
-                .append(" minutes (including the JMH run). Run ").append(r.date).append(", ")
+                .append(Knobs.quick() ? " minutes (quick run: no JMH). Run " : " minutes (including the JMH run). Run ").append(r.date).append(", ")
                 .append(String.format(Locale.ROOT, "%.0f s", r.totalSeconds)).append(" for the kernel part.\n\n");
         md.append("![benchmark chart](benchmarks.png)\n\n");
 
@@ -136,6 +136,14 @@ final class Report {
                 + " averages), so latencies carry noise; the ratios measured side by side in one run are the more"
                 + " robust figures.\n\n");
 
+        md.append(new Issue11Report(r).markdown());
+        if (Knobs.quick()) {
+            // A quick run measures only issue 11's figures; the sections of issue 7 would be empty.
+            for (String note : r.notes) {
+                md.append("Note: ").append(note).append("\n\n");
+            }
+            return md.toString();
+        }
         md.append("## Results and targets\n\n");
         md.append("| benchmark | measured | comparison | target | met |\n|---|---|---|---|---|\n");
         for (Row row : rows()) {
@@ -297,8 +305,8 @@ final class Report {
             md.append("| JVM start to its first log line, and last line to the first readiness 200 | ")
                     .append(num(r.restartMs / 1000 - sum, 1)).append(" |\n\n");
         }
-        md.append("The agent runs with the JVM options of the Helm chart's container (`")
-                .append(String.join(" ", AgentProc.JVM_OPTIONS)).append("`: 75 % of its 512 MiB limit).\n\n");
+        md.append("The agent runs with the production JVM options (`config/jvm.options`: `")
+                .append(String.join(" ", AgentProc.JVM_OPTIONS)).append("`).\n\n");
 
         md.append("## Where an update's time goes\n\n");
         md.append(String.format(Locale.ROOT, "The agent once more on the programmed hypervisor, with every kernel tool"
@@ -353,7 +361,8 @@ final class Report {
                 + " bridge port name, so the rules are the same as with real VMs.\n");
         md.append("- The agent is the packaged jar started as a separate process with"
                 + " `--sgagent.netfilter.netns=<namespace>` and a state directory on disk (ext4, fsync per VM"
-                + " file), drift repair off. Latencies are measured by the client from sending the request to"
+                + " file), the JVM options of `config/jvm.options` and the drift check at its default interval."
+                + " Latencies are measured by the client from sending the request to"
                 + " reading the whole answer.\n");
         md.append("- Every tool run by the benchmark itself (floors, per-rule, probes) goes through"
                 + " `ip netns exec`, as the agent's do, so agent and floor pay the same process overhead.\n");

@@ -41,6 +41,11 @@ final class Results {
     int perRuleFullCount;
     double perRuleExtrapolatedS = Double.NaN;
 
+    int portsCreated;
+    double portsSeconds = Double.NaN;
+    long linkLocalAddresses = -1;
+    double coldFullPutApplies = Double.NaN;
+
     // 2. one-VM update
     Stats updateMs;
     int updateNon200 = -1;
@@ -50,6 +55,20 @@ final class Results {
     Stats floorDiffMs;
     double floorDiffEmptyTableMs = Double.NaN;
     Stats updateUnderPressureMs;
+    Stats floorUnderPressureMs;
+    double driftChecksDuringUpdates = Double.NaN;
+
+    // drift check hold time
+    double driftSaveMs = Double.NaN;
+    double driftWindowSeconds = Double.NaN;
+    Stats driftWindowPuts;
+    double driftPutExcessMs = Double.NaN;
+    boolean driftMetricsPresent;
+    double lockWaitMeanMs = Double.NaN;
+    double lockWaitMaxMs = Double.NaN;
+    double driftChecks = Double.NaN;
+    double driftCheckMeanMs = Double.NaN;
+    double driftCheckMaxMs = Double.NaN;
     long pressureEntries;
 
     // 3. burst
@@ -87,6 +106,10 @@ final class Results {
     double heapCommittedMb = Double.NaN;
     double heapUsedMb = Double.NaN;
     double heapLiveMb = Double.NaN;
+    double rssAfterRunMb = Double.NaN;
+    double heapLiveAfterRunMb = Double.NaN;
+    double heapCommittedAfterRunMb = Double.NaN;
+    final List<String[]> histogram = new ArrayList<>(); // class, instances, bytes
     double restartMs = Double.NaN;
     double restartRssMb = Double.NaN;
     /** phase -> seconds since the previous phase, from the restarted agent's log. */

@@ -3,8 +3,8 @@ package io.sgagent.cloudstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sgagent.api.common.ProblemType;
 import io.sgagent.cloudstack.CloudStackResult.Done;
-import io.sgagent.cloudstack.CloudStackResult.Reason;
 import io.sgagent.cloudstack.CloudStackResult.Refused;
 import io.sgagent.config.SgAgentProperties.Limits;
 import io.sgagent.model.InvalidInputException;
@@ -41,7 +41,8 @@ class CloudStackAdapterTest {
         return new CloudStackCall(o.get("vmname"), o.get("vmid"), o.get("vmip"), o.get("vmip6"), o.get("vmmac"),
                 o.get("vif"), o.get("brname"), o.get("nicsecips"), o.containsKey("isFirstNic") ? true : null,
                 o.containsKey("check") ? true : null, o.get("sig"), o.get("seq"), o.get("rules"), o.get("action"),
-                null, null, null, null, null, o.get("domid"), null);
+                null, null, null, null, null, o.get("directrouted") == null ? null : true, o.get("domid"),
+                null);
     }
 
     static CloudStackCall nic1(String... more) {
@@ -66,7 +67,8 @@ class CloudStackAdapterTest {
             c = new CloudStackCall(c.vmName(), c.vmId(), c.vmIp(), c.vmIp6(), c.vmMac(), c.vif(), c.brName(),
                     c.nicSecIps(), flag.equals("isFirstNic") ? Boolean.TRUE : c.isFirstNic(),
                     flag.equals("check") ? Boolean.TRUE : c.check(), c.sig(), c.seq(), c.rules(), c.action(),
-                    c.privNic(), c.localBrName(), c.dhcpSvr(), c.hostIp(), c.hostMacAddr(), c.domId(), c.running());
+                    c.privNic(), c.localBrName(), c.dhcpSvr(), c.hostIp(), c.hostMacAddr(), c.directRouted(), c.domId(),
+                    c.running());
         }
         return c;
     }
@@ -237,7 +239,7 @@ class CloudStackAdapterTest {
     @Test
     void secondaryAddressOfAnUnknownVm() {
         assertThat(adapter.secondaryIp(call("vmname", VM, "vmmac", "1e:00:b4:00:00:07", "nicsecips", "10.1.1.70",
-                "action", "-A"))).isEqualTo(new Refused(Reason.UNKNOWN_VM, "VM " + VM + " has no NIC with MAC "
+                "action", "-A"))).isEqualTo(Refused.of(ProblemType.CLOUDSTACK_UNKNOWN_VM, "VM " + VM + " has no NIC with MAC "
                 + "1e:00:b4:00:00:07"));
         assertThat(((Done) adapter.secondaryIp(call("vmname", VM, "vmmac", "1e:00:b4:00:00:07", "nicsecips",
                 "10.1.1.70", "action", "-D"))).outcome()).isEqualTo("absent");
@@ -251,7 +253,7 @@ class CloudStackAdapterTest {
         adapter.addNetworkRules(with(rules("1", RULES)));
         CloudStackCall withSecondary = new CloudStackCall(VM, "7", "10.1.1.7", null, "1e:00:b4:00:00:07", "vnet7",
                 "cloudbr0", "10.1.1.80;", null, null, "sig-2", "2", RULES, null, null, null, null, null, null, null,
-                null);
+                null, null);
         adapter.addNetworkRules(withSecondary);
         assertThat(stored().nics().get(0).ipv4()).extracting(Object::toString).containsExactly("10.1.1.7", "10.1.1.80");
     }
@@ -262,9 +264,9 @@ class CloudStackAdapterTest {
         assertThat(done.outcome()).isEqualTo("applied");
         assertThat(stored().nics()).extracting(Nic::device).containsExactly("vnet7");
         CloudStackCall bare = new CloudStackCall("i-9-9-VM", "9", "10.9.9.9", null, null, null, null, null, null,
-                null, "s", "1", RULES, null, null, null, null, null, null, null, null);
+                null, "s", "1", RULES, null, null, null, null, null, null, null, null, null);
         assertThat(adapter.addNetworkRules(bare)).isInstanceOf(Refused.class)
-                .extracting(r -> ((Refused) r).reason()).isEqualTo(Reason.UNKNOWN_VM);
+                .matches(r -> ((Refused) r).is(ProblemType.CLOUDSTACK_UNKNOWN_VM));
     }
 
     @Test
@@ -274,7 +276,7 @@ class CloudStackAdapterTest {
         String before = adapter.ruleLogs();
         service.failing = "iptables-restore: line 7 failed";
         assertThat(adapter.addNetworkRules(rules("2", "I:tcp;80;80;0.0.0.0/0,NEXT;")))
-                .isEqualTo(new Refused(Reason.KERNEL_FAILED, "iptables-restore: line 7 failed"));
+                .isEqualTo(Refused.of(ProblemType.APPLY_FAILED, "iptables-restore: line 7 failed"));
         assertThat(adapter.ruleLogs()).isEqualTo(before);
         assertThat(stored().ingress().get(0).ports().start()).isEqualTo(22);
         service.failing = null;
@@ -288,15 +290,14 @@ class CloudStackAdapterTest {
         CloudStackCall other = call("vmname", "i-3-8-VM", "vmid", "8", "vmip", "10.1.1.7", "vmmac",
                 "1e:00:b4:00:00:08", "vif", "vnet20", "nicsecips", "0;", "isFirstNic", "");
         CloudStackResult result = adapter.defaultNetworkRules(other);
-        assertThat(result).isInstanceOf(Refused.class).extracting(r -> ((Refused) r).reason())
-                .isEqualTo(Reason.CONFLICT);
+        assertThat(result).isInstanceOf(Refused.class).matches(r -> ((Refused) r).is(ProblemType.HOST_CONFLICT));
         assertThat(adapter.ruleLogs()).doesNotContain("i-3-8-VM");
     }
 
     static CloudStackCall running(CloudStackCall c, String... names) {
         return new CloudStackCall(c.vmName(), c.vmId(), c.vmIp(), c.vmIp6(), c.vmMac(), c.vif(), c.brName(),
                 c.nicSecIps(), c.isFirstNic(), c.check(), c.sig(), c.seq(), c.rules(), c.action(), c.privNic(),
-                c.localBrName(), c.dhcpSvr(), c.hostIp(), c.hostMacAddr(), c.domId(), List.of(names));
+                c.localBrName(), c.dhcpSvr(), c.hostIp(), c.hostMacAddr(), c.directRouted(), c.domId(), List.of(names));
     }
 
     @Test
@@ -348,7 +349,7 @@ class CloudStackAdapterTest {
         startTwoNics();
         store.failing = true;
         assertThat(adapter.addNetworkRules(rules("1", RULES))).isInstanceOf(Refused.class)
-                .extracting(r -> ((Refused) r).reason()).isEqualTo(Reason.STORAGE_FAILED);
+                .matches(r -> ((Refused) r).is(ProblemType.CLOUDSTACK_VIEW_NOT_STORED));
         assertThat(adapter.ruleLogs()).as("the old view is not in force any more").endsWith(",_initial_,-1");
         store.failing = false;
         Done retry = (Done) adapter.addNetworkRules(rules("1", RULES));
@@ -388,8 +389,36 @@ class CloudStackAdapterTest {
     void theDomainIdIsPartOfTheTuple() {
         adapter.defaultNetworkRules(with(nic1("isFirstNic")));
         CloudStackCall withDom = new CloudStackCall(VM, "7", "10.1.1.7", null, "1e:00:b4:00:00:07", "vnet7",
-                "cloudbr0", "0;", null, null, "s1", "1", RULES, null, null, null, null, null, null, "12", null);
+                "cloudbr0", "0;", null, null, "s1", "1", RULES, null, null, null, null, null, null, null, "12", null);
         adapter.addNetworkRules(withDom);
         assertThat(adapter.ruleLogs()).isEqualTo(VM + ",7,10.1.1.7,12,s1,1");
+    }
+
+    /** Issue 13: the host's devices are never a VM's; --directrouted is accepted but a routed NIC is not filtered. */
+    @Test
+    void hostDevicesAndRoutedNicsAreRefusedBeforeAnythingChanges() {
+        for (String device : List.of("eth0", "cloudbr0", "lo")) {
+            CloudStackCall start = call("vmname", VM, "vmid", "7", "vmip", "10.1.1.7", "vmmac", "1e:00:b4:00:00:07",
+                    "vif", device, "brname", "cloudbr0", "nicsecips", "0;");
+            assertThatThrownBy(() -> adapter.defaultNetworkRules(start)).isInstanceOf(InvalidInputException.class)
+                    .satisfies(e -> assertThat(((InvalidInputException) e).violations().get(0).field())
+                            .isEqualTo("--vif"));
+        }
+        assertThatThrownBy(() -> adapter.defaultNetworkRules(with(call("vmname", VM, "vmid", "7", "vmip", "10.1.1.7",
+                "vmmac", "1e:00:b4:00:00:07", "vif", "vnet7", "directrouted", "true"))))
+                .isInstanceOf(InvalidInputException.class)
+                .satisfies(e -> assertThat(((InvalidInputException) e).violations().get(0).field())
+                        .isEqualTo("--directrouted"));
+        assertThat(service.list()).isEmpty();
+        assertThat(adapter.destroy(call("vmname", VM, "directrouted", "true"))).isInstanceOf(Done.class);
+    }
+
+    @Test
+    void ruleLogsListOnlyUserVms() {
+        adapter.defaultNetworkRules(nic1("isFirstNic"));
+        CloudStackCall router = call("vmname", "r-4-VM", "vmid", "4", "vmip", "10.1.1.4", "vmmac", "1e:00:b4:00:00:04",
+                "vif", "vnet4", "brname", "cloudbr0", "nicsecips", "0;");
+        assertThat(adapter.defaultNetworkRules(router)).isInstanceOf(Done.class);
+        assertThat(adapter.ruleLogs()).isEqualTo(VM + ",7,10.1.1.7,-1,_initial_,-1");
     }
 }

@@ -11,7 +11,8 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The CloudStack adapter is a client of the core like the API is: it reaches the agent only through
- * {@code SecurityGroupService} (and its outcome types) and the model, and nothing but Spring depends on it.
+ * {@code SecurityGroupService} (and its outcome types) and the model, shares the API's problem types, outcome
+ * mapping and device checks ({@code api.common}) and nothing else of the API, and nothing but Spring depends on it.
  */
 @AnalyzeClasses(packages = "io.sgagent", importOptions = ImportOption.DoNotIncludeTests.class)
 class CloudStackArchitectureTest {
@@ -20,7 +21,9 @@ class CloudStackArchitectureTest {
     static final ArchRule onlyTheServiceAndTheModel = noClasses()
             .that().resideInAPackage("io.sgagent.cloudstack..")
             .should().dependOnClassesThat().resideInAnyPackage("io.sgagent.compiler..", "io.sgagent.netfilter..",
-                    "io.sgagent.state..", "io.sgagent.ruleset..", "io.sgagent.api..", "io.sgagent.metrics..")
+                    "io.sgagent.state..", "io.sgagent.ruleset..", "io.sgagent.metrics..")
+            .orShould().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("io.sgagent.api..")
+                    .and(JavaClass.Predicates.resideOutsideOfPackage("io.sgagent.api.common..")))
             .orShould().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("io.sgagent.reconcile..")
                     .and(JavaClass.Predicates.simpleNameEndingWith("Reconciler")
                             .or(JavaClass.Predicates.simpleNameEndingWith("Repairer"))))

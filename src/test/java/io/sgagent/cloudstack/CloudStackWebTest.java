@@ -107,7 +107,7 @@ class CloudStackWebTest {
         call("default_network_rules", "{\"vmname\":\"i-2-7-VM\",\"vmid\":\"x\"}")
                 .andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.errors[0].field").value("--vmid"));
-        call("default_network_rules", "{\"vmname\":\"i-2-7-VM\",\"directrouted\":\"true\"}")
+        call("default_network_rules", "{\"vmname\":\"i-2-7-VM\",\"directrouted\":\"sure\"}")
                 .andExpect(status().isBadRequest());
     }
 
@@ -127,7 +127,8 @@ class CloudStackWebTest {
         call("default_network_rules", START.replace("i-2-7-VM", "i-3-8-VM").replace("vnet7", "vnet8")
                 .replace("1e:00:b4:00:00:07", "1e:00:b4:00:00:08"))
                 .andExpect(status().isConflict())
-                .andExpect(jsonPath("$.detail").value("address 10.1.1.7 already belongs to VM i-2-7-VM"));
+                .andExpect(jsonPath("$.type").value("urn:sgagent:problem:host-conflict"))
+                .andExpect(jsonPath("$.detail").value("address 10.1.1.7 belongs to VM i-2-7-VM"));
     }
 
     @Test

@@ -83,16 +83,13 @@ class RuleStringParserTest {
                     : "2001:db8:" + Integer.toHexString(i) + "::/48").append(',');
         }
         text.append("NEXT;");
-        long start = System.nanoTime();
         ParsedRules rules = RuleStringParser.parse(text.toString());
-        long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(rules.ingress()).hasSize(1);
         List<String> parsed = cidrs(rules.ingress().get(0));
         assertThat(parsed).hasSize(1000);
         assertThat(parsed.get(0)).isEqualTo("10.0.0.0/24");
         assertThat(parsed.get(1)).isEqualTo("2001:db8:1::/48");
         assertThat(parsed.get(999)).isEqualTo("2001:db8:3e7::/48");
-        assertThat(millis).as("parse time of 1000 CIDRs").isLessThan(2000);
     }
 
     @ParameterizedTest

@@ -182,9 +182,29 @@ class SecurityGroupClientTest {
     }
 
     @Test
+    void verifyPrintsNothingWhenTheRulesAreInPlace() throws Exception {
+        body = "{\"exitCode\":0,\"message\":\"NIC vnet7 of i-2-7-VM is programmed\"}";
+        Result result = run("verify_network_rules", "--vmname", "i-2-7-VM", "--vmip", "10.1.1.7", "--vmmac",
+                "1e:00:b4:00:00:07");
+        assertThat(result).as("CloudStack's integration test fails on any output").isEqualTo(new Result(0, "", ""));
+    }
+
+    @Test
+    void ruleLogsListOnlyTheDomainsLibvirtRuns() throws Exception {
+        Files.writeString(dir.resolve("qemu/i-2-9-VM.xml"), "<domstatus state='paused' reason='user' pid='98'>"
+                + "<domain type='kvm' id='24'/></domstatus>");
+        contentType = "text/plain";
+        body = "i-2-7-VM,7,10.1.1.7,23,abc,3;i-2-8-VM,8,10.1.1.8,-1,_initial_,-1;i-2-9-VM,9,10.1.1.9,24,d,1\n";
+        assertThat(run("get_rule_logs_for_vms")).as("i-2-8-VM is not run, i-2-9-VM is paused")
+                .isEqualTo(new Result(0, "i-2-7-VM,7,10.1.1.7,23,abc,3\n", ""));
+        assertThat(run(Map.of("SGAGENT_LIBVIRT_RUN_DIR", dir.resolve("absent").toString()), "get_rule_logs_for_vms"))
+                .as("without libvirt's list nothing is known, nothing dropped").isEqualTo(new Result(0, body, ""));
+    }
+
+    @Test
     void ruleLogsPrintExactlyTheLineAndNothingElseEvenOnFailure() throws Exception {
         contentType = "text/plain";
-        body = "i-2-7-VM,7,10.1.1.7,23,abc,3;i-2-8-VM,8,10.1.1.8,-1,_initial_,-1\n";
+        body = "i-2-7-VM,7,10.1.1.7,23,abc,3\n";
         chunked = true;
         Result ok = run("get_rule_logs_for_vms");
         assertThat(ok).isEqualTo(new Result(0, body, ""));
@@ -197,10 +217,23 @@ class SecurityGroupClientTest {
     }
 
     @Test
+    void directRoutedIsAcceptedAsAFlagOrWithAValue() throws Exception {
+        assertThat(run("destroy_network_rules_for_vm", "--vmname", "i-2-7-VM", "--directrouted").exit()).isZero();
+        assertThat(run("destroy_network_rules_for_vm", "--directrouted", "false", "--vmname", "i-2-7-VM").exit())
+                .isZero();
+        assertThat(run("destroy_network_rules_for_vm", "--vmname", "i-2-7-VM", "--directrouted=true").exit())
+                .isZero();
+        assertThat(requests).extracting(r -> r.json().get("directrouted").asBoolean())
+                .containsExactly(true, false, true);
+        assertThat(requests.get(1).json().get("vmname").asString()).isEqualTo("i-2-7-VM");
+        assertThat(run("destroy_network_rules_for_vm", "--directrouted=maybe").exit()).isEqualTo(2);
+    }
+
+    @Test
     void usageErrorsAndUnknownCommandsReachNothing() throws Exception {
-        Result unknownOption = run("default_network_rules", "--vmname", "i-2-7-VM", "--directrouted", "true");
+        Result unknownOption = run("default_network_rules", "--vmname", "i-2-7-VM", "--directroute", "true");
         assertThat(unknownOption.exit()).isEqualTo(2);
-        assertThat(unknownOption.stderr()).contains("unrecognized arguments: --directrouted");
+        assertThat(unknownOption.stderr()).contains("unrecognized arguments: --directroute");
         assertThat(run("default_network_rules", "--vmname").exit()).isEqualTo(2);
         assertThat(run("no_such_command").exit()).isEqualTo(1);
         assertThat(run().exit()).isEqualTo(2);

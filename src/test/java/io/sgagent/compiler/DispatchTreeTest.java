@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sgagent.ruleset.Action;
 import io.sgagent.ruleset.Chain;
+import io.sgagent.ruleset.Match;
 import io.sgagent.ruleset.Rule;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ class DispatchTreeTest {
         int evaluations = 0;
         for (Rule rule : rules) {
             evaluations++;
-            String pattern = rule.match().substring(rule.match().lastIndexOf(' ') + 1);
+            String pattern = ((Match.Physdev) rule.matches().get(0)).device();
             boolean matches = pattern.endsWith("+") ? device.startsWith(pattern.substring(0, pattern.length() - 1))
                     : device.equals(pattern);
             if (!matches) {
@@ -45,7 +46,8 @@ class DispatchTreeTest {
     }
 
     private static DispatchTree tree() {
-        return new DispatchTree("sga-de-", device -> "--physdev-in " + device, device -> new Action.Goto("leaf-" + device));
+        return new DispatchTree("sga-de-", device -> new Match.Physdev(device, true, true),
+                device -> new Action.Goto("leaf-" + device), "from");
     }
 
     @Test
@@ -91,7 +93,9 @@ class DispatchTreeTest {
         List<String> devices = List.of("vnet3", "vnet1", "vnet2");
         DispatchTree tree = tree();
         assertThat(tree.build(devices)).extracting(Rule::match)
-                .containsExactly("--physdev-in vnet1", "--physdev-in vnet2", "--physdev-in vnet3");
+                .containsExactly("-m physdev --physdev-in vnet1 --physdev-is-bridged",
+                        "-m physdev --physdev-in vnet2 --physdev-is-bridged",
+                        "-m physdev --physdev-in vnet3 --physdev-is-bridged");
         assertThat(tree.subChains()).isEmpty();
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 300; i++) {

@@ -43,42 +43,55 @@ class QuotaChainsTest {
         TableRules filter = filter(ruleset.ipv4());
 
         Chain counter = filter.chain("sga-q-web").orElseThrow();
-        assertThat(counter.rules()).containsExactly(Rule.of("-m conntrack --ctstate NEW -m connlimit "
-                + "--connlimit-above 100 --connlimit-mask 0 --connlimit-saddr", new Action.Jump("sga-QUOTA-FULL")));
-        assertThat(filter.chain("sga-a-web").orElseThrow().rules())
-                .containsExactly(Rule.always(new Action.Jump("sga-q-web")), Rule.always(Action.ACCEPT));
-        assertThat(filter.chain("sga-o-web").orElseThrow().rules()).containsExactly(
-                Rule.always(new Action.Jump("sga-q-web")), Rule.always(new Action.Goto("sga-EGRESS-OK")));
+        assertThat(texts(counter)).containsExactly("-m conntrack --ctstate NEW -m connlimit --connlimit-above 100 "
+                + "--connlimit-mask 0 --connlimit-saddr -j sga-QUOTA-FULL");
+        assertThat(texts(filter.chain("sga-a-web").orElseThrow())).containsExactly("-j sga-q-web", "-j ACCEPT");
+        assertThat(texts(filter.chain("sga-o-web").orElseThrow())).containsExactly("-j sga-q-web", "-g sga-EGRESS-OK");
+        // Every quota rule says where it came from.
+        for (String chain : List.of("sga-q-web", "sga-a-web", "sga-o-web")) {
+            assertThat(filter.chain(chain).orElseThrow().rules()).extracting(Rule::origin)
+                    .containsOnly("web conntrack-quota");
+        }
 
         // The allow rules go through the quota; replies (ESTABLISHED) and DHCP do not.
-        List<Rule> ingress = filter.chain("sga-i-web").orElseThrow().rules();
-        assertThat(ingress).contains(Rule.of("-p tcp -m tcp --dport 22", new Action.Goto("sga-a-web")));
-        assertThat(ingress).contains(Rule.of("-m conntrack --ctstate RELATED,ESTABLISHED", Action.ACCEPT));
-        List<Rule> egress = filter.chain("sga-e-web").orElseThrow().rules();
-        assertThat(egress).contains(Rule.of("-p tcp -m tcp --dport 443", new Action.Goto("sga-o-web")));
-        assertThat(egress).contains(Rule.of("-p udp -m udp --dport 53", new Action.Goto("sga-o-web")));
-        assertThat(egress).contains(Rule.of("-p udp -m udp --sport 68 --dport 67", new Action.Goto("sga-EGRESS-OK")));
+        List<String> ingress = texts(filter.chain("sga-i-web").orElseThrow());
+        assertThat(ingress).contains("-p tcp -m tcp --dport 22 -g sga-a-web",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-p udp -m multiport --sports 67 -m multiport --dports 68 -j ACCEPT");
+        List<String> egress = texts(filter.chain("sga-e-web").orElseThrow());
+        assertThat(egress).contains("-p tcp -m tcp --dport 443 -g sga-o-web",
+                "-p udp -m multiport --dports 53 -g sga-o-web", "-p tcp -m tcp --dport 53 -g sga-o-web",
+                "-p udp -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -g sga-EGRESS-OK");
         // Nothing but the counter's own rule uses NEW (B5: no allow depends on it).
         assertThat(filter.chains()).flatMap(Chain::rules).filteredOn(r -> r.match().contains("NEW"))
                 .containsExactly(counter.rules().get(0));
     }
 
     @Test
+    void neighbourDiscoveryAndMldAreNotCountedInIpv6() {
+        TableRules filter = filter(new RulesetCompiler().compile(host(withLimit(WEB, 100))).ipv6());
+        List<String> egress = texts(filter.chain("sga-e-web").orElseThrow());
+        for (int type : new int[] {133, 135, 136, 130, 131, 132, 143}) {
+            assertThat(egress).contains("-p ipv6-icmp -m icmp6 --icmpv6-type " + type + " -g sga-EGRESS-OK");
+        }
+        List<String> ingress = texts(filter.chain("sga-i-web").orElseThrow());
+        assertThat(ingress).contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT",
+                "-p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT", "-p tcp -m tcp --dport 22 -g sga-a-web");
+    }
+
+    @Test
     void refusalsAreRejectedTowardsVmsOfThisHostAndDroppedOtherwise() {
         Ruleset ruleset = new RulesetCompiler().compile(host(withLimit(WEB, 100)));
-        assertThat(filter(ruleset.ipv4()).chain("sga-QUOTA-FULL").orElseThrow().rules()).containsExactly(
-                Rule.of("-p tcp -m set --match-set sga-tracked-ipv4 src",
-                        new Action.Verdict("REJECT --reject-with tcp-reset")),
-                Rule.of("-m set --match-set sga-tracked-ipv4 src",
-                        new Action.Verdict("REJECT --reject-with icmp-admin-prohibited")),
-                Rule.of("-p tcp -m set --match-set sga-notrack-ipv4 src",
-                        new Action.Verdict("REJECT --reject-with tcp-reset")),
-                Rule.of("-m set --match-set sga-notrack-ipv4 src",
-                        new Action.Verdict("REJECT --reject-with icmp-admin-prohibited")),
-                Rule.always(Action.DROP));
-        assertThat(filter(ruleset.ipv6()).chain("sga-QUOTA-FULL").orElseThrow().rules())
-                .contains(Rule.of("-m set --match-set sga-tracked-ipv6 src",
-                        new Action.Verdict("REJECT --reject-with icmp6-adm-prohibited")));
+        Chain full4 = filter(ruleset.ipv4()).chain("sga-QUOTA-FULL").orElseThrow();
+        assertThat(texts(full4)).containsExactly(
+                "-p tcp -m set --match-set sga-tracked-ipv4 src -j REJECT --reject-with tcp-reset",
+                "-m set --match-set sga-tracked-ipv4 src -j REJECT --reject-with icmp-admin-prohibited",
+                "-p tcp -m set --match-set sga-notrack-ipv4 src -j REJECT --reject-with tcp-reset",
+                "-m set --match-set sga-notrack-ipv4 src -j REJECT --reject-with icmp-admin-prohibited",
+                "-j DROP");
+        assertThat(full4.rules()).extracting(Rule::origin).containsOnly("conntrack-quota-full");
+        assertThat(texts(filter(ruleset.ipv6()).chain("sga-QUOTA-FULL").orElseThrow()))
+                .contains("-m set --match-set sga-tracked-ipv6 src -j REJECT --reject-with icmp6-adm-prohibited");
     }
 
     @Test
@@ -105,6 +118,12 @@ class QuotaChainsTest {
 
     private static TableRules filter(FamilyRuleset family) {
         return family.tables().stream().filter(t -> t.table().equals("filter")).findFirst().orElseThrow();
+    }
+
+    /** A rule's conditions and action as iptables-save prints them, without its comment. */
+    private static List<String> texts(Chain chain) {
+        return chain.rules().stream()
+                .map(r -> r.match().isEmpty() ? r.action().render() : r.match() + " " + r.action().render()).toList();
     }
 
     private static List<String> chainNames(FamilyRuleset family) {

@@ -18,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 class HelmChartTest {
 
     private static final String MONITORING = """
+            managementAddress: hostIP
             metrics:
               serviceMonitor: {enabled: true, labels: {release: kube-prometheus-stack}}
               prometheusRule: {enabled: true}
@@ -133,43 +134,114 @@ class HelmChartTest {
     }
 
     @Test
-    void tlsAndAManagementPortMoveProbesAndScrapingOffTheApiPort() {
-        assertThatThrownBy(() -> Chart.render("tls: {enabled: true, secretName: agent-tls}"))
+    void tlsKeepsTheManagementPortPlainSoProbesAndScrapingWork() {
+        assertThatThrownBy(() -> Chart.render("tls: {enabled: true, secretName: agent-tls}\nmanagementPort: null"))
                 .hasMessageContaining("tls.enabled needs managementPort");
-        assertThatThrownBy(() -> Chart.render("tls: {enabled: true}\nmanagementPort: 9090"))
+        assertThatThrownBy(() -> Chart.render("tls: {enabled: true}"))
                 .hasMessageContaining("tls.enabled needs tls.secretName");
 
         Chart chart = Chart.render("""
                 managementPort: 9090
+                managementAddress: hostIP
                 tls: {enabled: true, secretName: agent-tls}
                 metrics: {serviceMonitor: {enabled: true}}
                 """);
         Map<String, Object> pod = at(chart.one("DaemonSet"), "spec", "template", "spec");
         Map<String, Object> container = at(pod, "containers", 0);
-        assertThat((List<String>) at(container, "args")).contains("--management.server.port=9090",
+        List<String> args = at(container, "args");
+        assertThat(args).contains("--management.server.port=9090",
                 "--server.ssl.bundle=sgagent",
                 "--spring.ssl.bundle.pem.sgagent.keystore.certificate=file:/etc/sg-agent/tls/tls.crt",
                 "--spring.ssl.bundle.pem.sgagent.truststore.certificate=file:/etc/sg-agent/tls/ca.crt",
                 "--server.ssl.client-auth=need");
+        // The management server would inherit server.ssl.* (client-auth included) and the kubelet's plain-HTTP
+        // probes would fail: the listener the probes reach must serve what they speak. That this property makes
+        // the management port plain HTTP without a client certificate is MutualTlsTest's
+        // healthProbesOnTheManagementPortNeedNoClientCertificate.
+        assertThat(args).contains("--management.server.ssl.enabled=false");
         assertThat((Object) at(container, "ports", 1)).isEqualTo(
                 Map.of("name", "management", "containerPort", 9090, "protocol", "TCP"));
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            assertThat((Object) at(container, probe, "httpGet", "port")).as(probe).isEqualTo("management");
+            Map<String, Object> get = at(container, probe, "httpGet");
+            assertThat(get.get("port")).as(probe).isEqualTo("management");
+            assertThat(get.get("scheme")).as(probe).isEqualTo("HTTP");
+            assertThat(get).as(probe + ": hostIP is the pod IP of a hostNetwork pod").doesNotContainKey("host");
         }
         assertThat((Object) at(volume(pod, "tls"), "secret", "secretName")).isEqualTo("agent-tls");
         assertThat(mountPath(container, "tls")).isEqualTo("/etc/sg-agent/tls");
         assertThat((Object) at(chart.one("ServiceMonitor"), "spec", "endpoints", 0, "port")).isEqualTo("management");
+        assertThat((Object) at(chart.one("ServiceMonitor"), "spec", "endpoints", 0)).asString()
+                .doesNotContain("https").doesNotContain("tlsConfig");
 
         List<String> serverTlsOnly = at(Chart.render("""
-                managementPort: 9090
                 tls: {enabled: true, secretName: agent-tls, clientAuth: none}
                 """).one("DaemonSet"), "spec", "template", "spec", "containers", 0, "args");
-        assertThat(serverTlsOnly).contains("--server.ssl.bundle=sgagent")
+        assertThat(serverTlsOnly).contains("--server.ssl.bundle=sgagent", "--management.server.ssl.enabled=false")
                 .noneMatch(a -> a.contains("truststore") || a.contains("client-auth"));
-        // defaults: one port, probes on it, no TLS
-        Map<String, Object> plain = at(Chart.render("").one("DaemonSet"), "spec", "template", "spec", "containers", 0);
-        assertThat((Object) at(plain, "livenessProbe", "httpGet", "port")).isEqualTo("http");
-        assertThat((List<String>) at(plain, "args")).noneMatch(a -> a.contains("ssl") || a.contains("management"));
+    }
+
+    @Test
+    void managementDefaultsToItsOwnPortOnLoopbackWhereTheKubeletProbesIt() {
+        Map<String, Object> container = at(Chart.render("").one("DaemonSet"), "spec", "template", "spec",
+                "containers", 0);
+        assertThat((List<String>) at(container, "args")).contains("--server.port=8080",
+                        "--management.server.port=8081", "--management.server.address=127.0.0.1")
+                .noneMatch(a -> a.startsWith("--server.address") || a.contains("ssl"));
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            assertThat((Map<String, Object>) at(container, probe, "httpGet")).as(probe)
+                    .containsEntry("port", "management").containsEntry("host", "127.0.0.1")
+                    .containsEntry("scheme", "HTTP");
+        }
+        assertThat((Object) at(container, "ports", 1, "containerPort")).isEqualTo(8081);
+
+        // Prometheus on another node cannot scrape loopback: refused at render time, with the fix in the message
+        assertThatThrownBy(() -> Chart.render("metrics: {serviceMonitor: {enabled: true}}"))
+                .hasMessageContaining("set managementAddress to hostIP");
+        assertThatThrownBy(() -> Chart.render("managementPort: null\naddress: 127.0.0.1\n"
+                + "metrics: {serviceMonitor: {enabled: true}}")).hasMessageContaining("managementAddress");
+    }
+
+    @Test
+    void listenAddressesAreConfigurableAndHostIpComesFromTheDownwardApi() {
+        Map<String, Object> container = at(Chart.render("address: hostIP\nmanagementAddress: \"\""
+                + "\nmetrics: {serviceMonitor: {enabled: true}}").one("DaemonSet"),
+                "spec", "template", "spec", "containers", 0);
+        assertThat((List<String>) at(container, "args")).contains("--server.address=$(HOST_IP)")
+                .noneMatch(a -> a.startsWith("--management.server.address"));
+        assertThat((List<Object>) at(container, "env")).contains(Map.of("name", "HOST_IP",
+                "valueFrom", Map.of("fieldRef", Map.of("fieldPath", "status.hostIP"))));
+        assertThat((Map<String, Object>) at(container, "livenessProbe", "httpGet")).doesNotContainKey("host");
+
+        // one shared port: the actuator follows the API's address, and so do the probes
+        Map<String, Object> shared = at(Chart.render("managementPort: null\naddress: 10.0.0.5").one("DaemonSet"),
+                "spec", "template", "spec", "containers", 0);
+        assertThat((List<String>) at(shared, "args")).contains("--server.address=10.0.0.5")
+                .noneMatch(a -> a.contains("management"));
+        assertThat((Map<String, Object>) at(shared, "readinessProbe", "httpGet"))
+                .containsEntry("port", "http").containsEntry("host", "10.0.0.5");
+        assertThat((List<Object>) at(shared, "env")).isNull();
+
+        assertThatThrownBy(() -> Chart.render("address: \"0.0.0.0; rm -rf /\"")).hasMessageContaining("/address");
+    }
+
+    @Test
+    void logFormatJsonSelectsBootStructuredEcsLogging() {
+        Map<String, Object> container = at(Chart.render("logFormat: json").one("DaemonSet"),
+                "spec", "template", "spec", "containers", 0);
+        assertThat((List<Object>) at(container, "env"))
+                .contains(Map.of("name", "LOGGING_STRUCTURED_FORMAT_CONSOLE", "value", "ecs"));
+        assertThat((Object) at(Chart.render("").one("DaemonSet"), "spec", "template", "spec", "containers", 0, "env"))
+                .as("text by default").isNull();
+        assertThatThrownBy(() -> Chart.render("logFormat: xml")).hasMessageContaining("/logFormat");
+    }
+
+    @Test
+    void theJvmReadsTheImagesJvmOptionsFileAndJvmOptionsFollowIt() {
+        Map<String, Object> container = at(Chart.render("jvmOptions: [-Xmx384m]").one("DaemonSet"),
+                "spec", "template", "spec", "containers", 0);
+        assertThat((List<String>) at(container, "command")).containsExactly("java", "@/opt/sg-agent/jvm.options",
+                "-Xmx384m", "-jar", "/opt/sg-agent/sg-agent.jar");
+        assertThatThrownBy(() -> Chart.render("jvmOptions: [\"-Xmx1g -Xss1m\"]")).hasMessageContaining("/jvmOptions");
     }
 
     @Test
@@ -190,7 +262,7 @@ class HelmChartTest {
         Map<String, Object> monitor = chart.one("ServiceMonitor");
         assertThat((Object) at(monitor, "metadata", "labels", "release")).isEqualTo("kube-prometheus-stack");
         assertThat((Object) at(monitor, "spec", "endpoints", 0, "path")).isEqualTo("/actuator/prometheus");
-        assertThat((Object) at(monitor, "spec", "endpoints", 0, "port")).isEqualTo("http");
+        assertThat((Object) at(monitor, "spec", "endpoints", 0, "port")).isEqualTo("management");
         assertThat((Map<String, Object>) at(monitor, "spec", "selector", "matchLabels"))
                 .isEqualTo(at(chart.one("DaemonSet"), "spec", "selector", "matchLabels"));
 

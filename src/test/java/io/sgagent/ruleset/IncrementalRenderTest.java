@@ -13,16 +13,18 @@ class IncrementalRenderTest {
                 List.of(new HookJump("FORWARD", "sga-FORWARD")))));
     }
 
-    private static Chain chain(String name, String... matches) {
-        return new Chain(name, java.util.Arrays.stream(matches).map(m -> Rule.of(m, Action.ACCEPT)).toList());
+    /** A chain of ACCEPT rules, one per protocol name. */
+    private static Chain chain(String name, String... protocols) {
+        return new Chain(name, java.util.Arrays.stream(protocols)
+                .map(p -> Rule.of(new Match.Protocol(p), Action.ACCEPT)).toList());
     }
 
     @Test
     void onlyChangedNewAndObsoleteChainsAppear() {
-        FamilyRuleset before = family(chain("sga-FORWARD", "-i a"), chain("sga-i-a", "-p tcp"),
-                chain("sga-i-b", "-p udp"));
-        FamilyRuleset after = family(chain("sga-FORWARD", "-i a"), chain("sga-i-a", "-p tcp", "-p udp"),
-                chain("sga-i-c", "-p icmp"));
+        FamilyRuleset before = family(chain("sga-FORWARD", "47"), chain("sga-i-a", "tcp"),
+                chain("sga-i-b", "udp"));
+        FamilyRuleset after = family(chain("sga-FORWARD", "47"), chain("sga-i-a", "tcp", "udp"),
+                chain("sga-i-c", "icmp"));
         assertThat(RestoreRenderer.renderDiff(before, after)).isEqualTo("""
                 *filter
                 :sga-i-a - [0:0]

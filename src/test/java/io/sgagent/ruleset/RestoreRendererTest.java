@@ -12,7 +12,7 @@ class RestoreRendererTest {
 
     private static final FamilyRuleset IPV4 = new FamilyRuleset(IpFamily.IPV4, List.of(
             new TableRules("filter", List.of(
-                    new Chain("sga-FORWARD", List.of(Rule.of("-m physdev --physdev-in vnet1 --physdev-is-bridged",
+                    new Chain("sga-FORWARD", List.of(Rule.of(new Match.Physdev("vnet1", true, true),
                             new Action.Goto("sga-e-web")))),
                     new Chain("sga-e-web", List.of(Rule.always(Action.ACCEPT)))),
                     List.of(FORWARD_HOOK))));
@@ -100,8 +100,8 @@ class RestoreRendererTest {
     @Test
     void bridgeChainsAreDeclaredWithReturnPolicy() {
         FamilyRuleset bridge = new FamilyRuleset(IpFamily.BRIDGE, List.of(new TableRules("nat", List.of(
-                new Chain("sga-PREROUTING", List.of(Rule.of("-i vnet1", new Action.Jump("sga-b-vnet1")))),
-                new Chain("sga-b-vnet1", List.of(Rule.of("-s ! 02:00:00:00:00:01", Action.DROP)))),
+                new Chain("sga-PREROUTING", List.of(Rule.of(new Match.InInterface("vnet1"), new Action.Jump("sga-b-vnet1")))),
+                new Chain("sga-b-vnet1", List.of(Rule.of(new Match.MacSourceNot("02:00:00:00:00:01"), Action.DROP)))),
                 List.of(new HookJump("PREROUTING", "sga-PREROUTING")))));
         Map<String, KernelTable> current = Map.of("nat",
                 new KernelTable("nat", Set.of("sga-PREROUTING", "sga-b-vnet9"), Map.of(), Map.of()));
@@ -164,7 +164,8 @@ class RestoreRendererTest {
 
     @Test
     void renderChainsAndRuleLinesUseSaveSyntax() {
-        Chain chain = new Chain("sga-i-web", List.of(Rule.of("-p tcp -m tcp --dport 22", Action.ACCEPT),
+        Chain chain = new Chain("sga-i-web", List.of(Rule.of(List.of(new Match.Ports("tcp", null, Match.PortSpan.of(22)),
+                        Match.Protocol.TCP), Action.ACCEPT),
                 Rule.always(Action.DROP)));
         assertThat(RestoreRenderer.ruleLines(chain))
                 .containsExactly("-A sga-i-web -p tcp -m tcp --dport 22 -j ACCEPT", "-A sga-i-web -j DROP");
@@ -187,6 +188,6 @@ class RestoreRendererTest {
         assertThat(new Action.Jump("sga-X").render()).isEqualTo("-j sga-X");
         assertThat(new Action.Goto("sga-X").render()).isEqualTo("-g sga-X");
         assertThat(Rule.always(Action.DROP).render()).isEqualTo("-j DROP");
-        assertThat(Rule.of("  -p tcp  ", Action.DROP).render()).isEqualTo("-p tcp -j DROP");
+        assertThat(Rule.of(Match.Protocol.TCP, Action.DROP).render()).isEqualTo("-p tcp -j DROP");
     }
 }

@@ -312,12 +312,11 @@ class FileStateStoreTest {
     }
 
     /**
-     * 1000 VMs saved one by one and loaded back. On tmpfs ({@code /dev/shm}) this measures the store's own cost
-     * (about 1.5-2 s in a cold JVM, a few hundred ms once warm; the bound leaves room for slow CI). On a disk each save is bounded below by its two fsyncs (file and
-     * directory, a few milliseconds each on common hardware), so there the bound only catches pathologies.
+     * 1000 VMs saved one by one and loaded back unchanged. The time it took is printed, not asserted: speed is shown
+     * by the benchmark (bench/run.sh), a timed unit test only flakes on a loaded machine.
      */
     @Test
-    void aThousandVmsSaveAndLoadQuickly() throws Exception {
+    void aThousandVmsRoundTrip() throws Exception {
         Path shm = Path.of("/dev/shm");
         boolean memory = Files.isDirectory(shm) && Files.isWritable(shm);
         Path dir = memory ? Files.createTempDirectory(shm, "sg-agent-state-test") : stateDir;
@@ -345,7 +344,6 @@ class FileStateStoreTest {
             assertThat(loaded).isEqualTo(saved);
             System.out.printf("1000 VMs on %s: save %d ms, load %d ms%n", memory ? "tmpfs" : dir,
                     saving / 1_000_000, (total - saving) / 1_000_000);
-            assertThat(total / 1_000_000).isLessThan(memory ? 3_000 : 30_000);
         } finally {
             if (memory) {
                 try (Stream<Path> files = Files.walk(dir)) {

@@ -59,10 +59,14 @@ public final class HostileInputs {
         return validIdentifier(length);
     }
 
-    /** Device names the API accepts: 1-15 characters. */
+    /** Device names the API accepts: the default sgagent.devices.pattern (vnet/tap/vif...), 3-15 characters. */
     public static Gen<String> validDevice() {
-        Gen<Integer> length = Gen.frequency(4, Gen.ints(1, 15), 1, Gen.constant(15));
-        return validIdentifier(length);
+        Gen<String> prefix = Gen.elements("vnet", "tap", "vif");
+        return r -> {
+            String p = prefix.next(r);
+            int rest = Gen.<Integer>frequency(4, Gen.ints(0, 15 - p.length()), 1, Gen.constant(15 - p.length())).next(r).intValue();
+            return p + Gen.strings(NAME_REST, rest, rest).next(r);
+        };
     }
 
     private static Gen<String> validIdentifier(Gen<Integer> length) {

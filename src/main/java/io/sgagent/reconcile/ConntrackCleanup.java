@@ -1,0 +1,132 @@
+package io.sgagent.reconcile;
+
+import inet.ipaddr.IPAddress;
+import io.sgagent.compiler.FlowPolicy;
+import io.sgagent.compiler.NotrackPolicy;
+import io.sgagent.model.Family;
+import io.sgagent.model.Vm;
+import io.sgagent.netfilter.ConntrackClient;
+import io.sgagent.netfilter.KernelReader;
+import io.sgagent.ruleset.ConntrackEntry;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cuts the flows a change no longer allows (B6) and every flow of a deleted VM or of an address a VM gave up
+ * (B7), so they stop within seconds instead of living out a 5-day TCP timeout as ESTABLISHED.
+ *
+ * <p>The reconciler asks for the cleanup of a change ({@link #afterPut}, {@link #afterDelete}) while it holds the
+ * write lock and gets back the work to run once the lock is released; the caller runs it before answering, so
+ * the flows are gone when the request returns. A new strategy (e.g. listing a VM's flows by connmark) replaces
+ * {@link #cutFlowsNoLongerAllowed} without touching the reconciler.
+ *
+ * <p>Thread-safe: holds no mutable state; it reads the published snapshot, never a state being written.
+ */
+class ConntrackCleanup {
+    private static final Logger log = LoggerFactory.getLogger(ConntrackCleanup.class);
+    private final ConntrackClient conntrack;
+    private final KernelReader kernel;
+    private final Supplier<Snapshot> programmed;
+
+    ConntrackCleanup(ConntrackClient conntrack, KernelReader kernel, Supplier<Snapshot> programmed) {
+        this.conntrack = conntrack;
+        this.kernel = kernel;
+        this.programmed = programmed;
+    }
+
+    /** The work after {@code previous} (null: a new VM) became {@code next}; null when there is none. */
+    Runnable afterPut(Vm previous, Vm next) {
+        if (previous == null) {
+            return null;
+        }
+        boolean mayNarrow = FlowPolicy.mayNarrow(previous, next);
+        Set<String> removed = removedAddresses(previous, next);
+        return () -> {
+            conntrack.flush(removed);
+            if (mayNarrow) {
+                cutFlowsOfCurrentVersion(next.name());
+            }
+        };
+    }
+
+    /** B7: a new VM reusing these addresses must not inherit this VM's flows. */
+    Runnable afterDelete(Vm previous) {
+        Set<String> addresses = addresses(previous);
+        return () -> conntrack.flush(addresses);
+    }
+
+    /**
+     * Judges the VM's flows by the version programmed now, not by the write that asked for the cleanup: a
+     * cleanup racing with a newer write must not delete flows the newer rules allow.
+     */
+    private void cutFlowsOfCurrentVersion(String name) {
+        Vm current = programmed.get().host().vms().get(name);
+        if (current != null) {
+            cutFlowsNoLongerAllowed(current);
+        }
+    }
+
+    /**
+     * Deletes the conntrack entries of this VM's flows that its rules no longer allow, or that an untracked VM
+     * no longer sees tracked. Only this VM's entries are listed.
+     */
+    void cutFlowsNoLongerAllowed(Vm vm) {
+        Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4)
+                || NotrackPolicy.untracked(vm, Family.IPV6) ? trackedPeers() : Set.of();
+        int cut = 0;
+        // Listed addresses (not the MAC-derived link-local one: link-local traffic is NDP and never tracked),
+        // so a change costs two listings per address, whatever the size of the host.
+        Set<String> listed = new LinkedHashSet<>();
+        for (Family family : Family.values()) {
+            vm.nics().forEach(nic -> nic.addresses(family).forEach(a -> listed.add(a.toCanonicalString())));
+        }
+        for (String address : listed) {
+            for (ConntrackEntry entry : conntrack.entriesOf(address)) {
+                if (!FlowPolicy.stillAllowed(vm, entry) || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers)) {
+                    conntrack.delete(entry);
+                    cut++;
+                }
+            }
+        }
+        if (cut > 0) {
+            log.info("deleted {} conntrack entries of VM {} that its new rules no longer allow or that no longer "
+                    + "see its packets", cut, vm.name());
+        }
+    }
+
+    /**
+     * Peers whose flows with an untracked VM stay tracked (B5): the tracked VMs of this host and the
+     * hypervisor's own addresses.
+     */
+    private Set<String> trackedPeers() {
+        Set<String> peers = new HashSet<>(kernel.localAddresses());
+        for (Vm other : programmed.get().host().vms().values()) {
+            for (Family family : Family.values()) {
+                if (!NotrackPolicy.untracked(other, family)) {
+                    other.ownAddresses(family).forEach(a -> peers.add(a.toCanonicalString()));
+                }
+            }
+        }
+        return peers;
+    }
+
+    static Set<String> addresses(Vm vm) {
+        Set<String> all = new LinkedHashSet<>();
+        for (Family family : Family.values()) {
+            for (IPAddress address : vm.ownAddresses(family)) {
+                all.add(address.toCanonicalString());
+            }
+        }
+        return all;
+    }
+
+    private static Set<String> removedAddresses(Vm previous, Vm next) {
+        Set<String> removed = new LinkedHashSet<>(addresses(previous));
+        removed.removeAll(addresses(next));
+        return removed;
+    }
+}

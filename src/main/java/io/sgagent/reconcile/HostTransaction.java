@@ -1,0 +1,304 @@
+package io.sgagent.reconcile;
+
+import io.sgagent.compiler.RulesetCompiler;
+import io.sgagent.model.HostState;
+import io.sgagent.model.Vm;
+import io.sgagent.netfilter.KernelApplyException;
+import io.sgagent.netfilter.NetfilterExecutor;
+import io.sgagent.ruleset.Ruleset;
+import io.sgagent.state.DesiredStateStore;
+import io.sgagent.state.DesiredStateStore.StateStoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one host transaction every write goes through — put, delete and full-host sync alike: check seq (B10) and
+ * the VMs-per-host limit → compile the whole host → store → kernel. If the store or the kernel refuses, the
+ * stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the next start
+ * programs the stored (acknowledged-or-newer) state. A success publishes a new {@link Snapshot}.
+ *
+ * <p>Thread-safety: every method that writes runs under the {@link WriteCombiner}'s lock (one writer at a time);
+ * the snapshot and the last-apply flag are volatile, so readers on any thread see a whole state without a lock.
+ */
+final class HostTransaction {
+    /**
+     * Logs under the facade's name: operators and bench/ enable DEBUG for io.sgagent.reconcile.HostReconciler to see
+     * batch sizes ("applied N writes in one transaction").
+     */
+    private static final Logger log = LoggerFactory.getLogger(HostReconciler.class);
+
+    private final RulesetCompiler compiler;
+    private final NetfilterExecutor executor;
+    private final DesiredStateStore store;
+    private final Clock clock;
+    private final int vmsPerHost;
+    private final ConntrackCleanup cleanup;
+    private final ApplyObserver observer;
+    private volatile Snapshot snapshot;
+    private volatile boolean lastApplySucceeded;
+
+    /** One VM's change within a transaction: {@code after} null deletes it, {@code before} null creates it. */
+    record Change(String name, Vm before, Vm after) {
+    }
+
+    HostTransaction(RulesetCompiler compiler, NetfilterExecutor executor, DesiredStateStore store, Clock clock,
+                    int vmsPerHost, ConntrackCleanup cleanup, ApplyObserver observer) {
+        this.compiler = compiler;
+        this.executor = executor;
+        this.store = store;
+        this.clock = clock;
+        this.vmsPerHost = vmsPerHost;
+        this.cleanup = cleanup;
+        this.observer = observer;
+        // The stored state is known from the first moment, so a GET or a seq check that arrives before the
+        // kernel is programmed (start) already sees it; only appliedAt waits for start.
+        HostState stored = new HostState(new TreeMap<>(store.load()));
+        this.snapshot = Snapshot.unapplied(stored, compiler.compile(stored));
+    }
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    boolean lastApplySucceeded() {
+        return lastApplySucceeded;
+    }
+
+    /** Makes a new state visible to readers, then tells the observer the set of VMs may have changed. */
+    void publish(Snapshot next) {
+        snapshot = next;
+        observer.vmsChanged();
+    }
+
+    /** Writes the ruleset (incrementally, or in full) and reports how long it took and whether it held. */
+    void apply(Ruleset ruleset, boolean full) throws KernelApplyException {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+            if (full) {
+                executor.applyFull(ruleset);
+            } else {
+                executor.apply(ruleset);
+            }
+            ok = true;
+        } finally {
+            lastApplySucceeded = ok;
+            observer.applied(Duration.ofNanos(System.nanoTime() - start), ok);
+        }
+    }
+
+    /** The kernel was found to hold exactly the snapshot's ruleset: take it as the base, write nothing. */
+    void adopt(Ruleset ruleset) {
+        executor.adopt(ruleset);
+        lastApplySucceeded = true;
+    }
+
+    /** Validates each write against the state the earlier writes of the batch produce, then applies them all. */
+    void applyBatch(List<PendingWrite<?>> batch) {
+        HostState state = snapshot.host();
+        List<PendingWrite<?>> accepted = new ArrayList<>();
+        List<PendingWrite.Put> unchanged = new ArrayList<>();
+        for (PendingWrite<?> write : batch) {
+            Vm previous = state.vms().get(write.name());
+            write.previous = previous;
+            if (write instanceof PendingWrite.Delete delete) {
+                if (previous == null) {
+                    delete.complete(new DeleteOutcome.NotFound());
+                    continue;
+                }
+                state = state.without(delete.name());
+            } else if (write instanceof PendingWrite.Put put) {
+                Vm vm = put.next();
+                SeqCheck seq = SeqCheck.of(previous, vm);
+                if (seq == SeqCheck.STALE) {
+                    put.complete(new PutOutcome.StaleSeq(vm.seq(), previous.seq()));
+                    continue;
+                } else if (seq == SeqCheck.REUSED) {
+                    put.complete(new PutOutcome.SeqReused(vm.seq()));
+                    continue;
+                } else if (seq == SeqCheck.UNCHANGED) {
+                    unchanged.add(put); // B10: answered with the status, no kernel write for it
+                    continue;
+                }
+                // Counted against the state this batch has built so far, under the lock: exact under concurrency.
+                // A Conflict, which every caller already maps to 409; the API checks the limit first and answers
+                // limit-exceeded, so this one is only reached by PUTs racing for the last places.
+                if (previous == null && state.vms().size() >= vmsPerHost) {
+                    put.complete(new PutOutcome.Conflict("this host already has "
+                            + state.vms().size() + " VMs; the limit is " + vmsPerHost
+                            + " (sgagent.limits.vms-per-host)"));
+                    continue;
+                }
+                try {
+                    state = state.with(vm);
+                } catch (HostState.HostConflictException e) {
+                    put.complete(new PutOutcome.Conflict(e.getMessage()));
+                    continue;
+                }
+            }
+            accepted.add(write);
+        }
+        if (!accepted.isEmpty()) {
+            commitBatch(state, accepted);
+        }
+        for (PendingWrite.Put write : unchanged) {
+            VmStatus status = snapshot.statuses().get(write.name());
+            write.complete(status != null && status.vm().seq() == write.next().seq()
+                    ? new PutOutcome.Unchanged(status)
+                    : new PutOutcome.Failed("an identical request in the same batch was not applied"));
+        }
+    }
+
+    /** Commits a batch; if a batch of several fails, retries each write alone to isolate the one at fault. */
+    private void commitBatch(HostState next, List<PendingWrite<?>> accepted) {
+        Snapshot before = snapshot;
+        List<Change> changes = accepted.stream().map(w -> new Change(w.name(), w.previous, w.next())).toList();
+        Optional<String> failure = commit(before, next, changes);
+        if (failure.isPresent()) {
+            if (accepted.size() == 1) {
+                complete(accepted.get(0), failure.get());
+            } else {
+                log.warn("a batch of {} writes failed ({}); applying them one by one", accepted.size(),
+                        failure.get());
+                for (PendingWrite<?> write : accepted) {
+                    applyBatch(List.of(write.reset()));
+                }
+            }
+            return;
+        }
+        Map<String, VmStatus> statuses = snapshot.statuses();
+        for (PendingWrite<?> write : accepted) {
+            if (write instanceof PendingWrite.Delete delete) {
+                delete.followUp(cleanup.afterDelete(delete.previous));
+                delete.complete(new DeleteOutcome.Deleted());
+            } else if (write instanceof PendingWrite.Put put) {
+                put.followUp(cleanup.afterPut(put.previous, put.next()));
+                put.complete(new PutOutcome.Applied(statuses.get(put.name())));
+            }
+        }
+        if (accepted.size() > 1) {
+            log.debug("applied {} writes in one transaction", accepted.size());
+        }
+    }
+
+    private static <O> void complete(PendingWrite<O> write, String message) {
+        write.complete(write.failed(message));
+    }
+
+    /** Full-host sync: the whole desired state in one transaction; VMs not listed are removed. */
+    ReplaceOutcome replaceAll(HostState desired) {
+        Snapshot current = snapshot;
+        List<String> reasons = new ArrayList<>();
+        if (desired.vms().size() > vmsPerHost) {
+            reasons.add("vms: " + desired.vms().size() + " VMs exceed sgagent.limits.vms-per-host (" + vmsPerHost
+                    + ")");
+        }
+        for (Vm vm : desired.vms().values()) {
+            Vm previous = current.host().vms().get(vm.name());
+            SeqCheck seq = SeqCheck.of(previous, vm);
+            if (seq == SeqCheck.STALE) {
+                reasons.add("vms[" + vm.name() + "].seq " + vm.seq() + " is lower than the programmed seq "
+                        + previous.seq());
+            } else if (seq == SeqCheck.REUSED) {
+                reasons.add("vms[" + vm.name() + "].seq " + vm.seq()
+                        + " is already programmed with different content");
+            }
+        }
+        if (!reasons.isEmpty()) {
+            return new ReplaceOutcome.Rejected(reasons);
+        }
+        List<Change> changes = new ArrayList<>();
+        for (Vm vm : desired.vms().values()) {
+            Vm previous = current.host().vms().get(vm.name());
+            if (!vm.equals(previous)) {
+                changes.add(new Change(vm.name(), previous, vm));
+            }
+        }
+        List<String> removed = current.host().vms().keySet().stream()
+                .filter(name -> !desired.vms().containsKey(name)).toList();
+        for (String name : removed) {
+            changes.add(new Change(name, current.host().vms().get(name), null));
+        }
+        Optional<String> failure = commit(current, desired, changes);
+        if (failure.isPresent()) {
+            return new ReplaceOutcome.Failed(failure.get());
+        }
+        Map<String, VmStatus> statuses = snapshot.statuses();
+        List<VmStatus> result = desired.vms().keySet().stream().map(statuses::get).toList();
+        return new ReplaceOutcome.Applied(result, removed);
+    }
+
+    /** Cleanup of a full-host sync; run by the caller once the write lock is released. */
+    Runnable cleanupAfter(Snapshot before, HostState desired) {
+        List<Runnable> work = new ArrayList<>();
+        for (Vm previous : before.host().vms().values()) {
+            Vm next = desired.vms().get(previous.name());
+            if (next == null) {
+                work.add(cleanup.afterDelete(previous));
+            } else if (!next.equals(previous)) {
+                work.add(cleanup.afterPut(previous, next));
+            }
+        }
+        return () -> work.stream().filter(java.util.Objects::nonNull).forEach(Runnable::run);
+    }
+
+    /**
+     * Store, then kernel; on refusal the stored changes are undone in reverse order and the reason is returned.
+     * On success the new snapshot is published; statuses of unchanged VMs keep their appliedAt.
+     */
+    private Optional<String> commit(Snapshot current, HostState next, List<Change> changes) {
+        Ruleset ruleset = compiler.compile(next);
+        int stored = 0;
+        try {
+            for (Change change : changes) {
+                if (change.after() == null) {
+                    store.delete(change.name());
+                } else {
+                    store.save(change.after());
+                }
+                stored++;
+            }
+            apply(ruleset, false);
+        } catch (StateStoreException | KernelApplyException e) {
+            for (int i = stored - 1; i >= 0; i--) {
+                undo(changes.get(i));
+            }
+            return Optional.of(e instanceof StateStoreException
+                    ? "cannot store the desired state: " + e.getMessage() : e.getMessage());
+        }
+        Instant now = clock.instant();
+        Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
+        for (Change change : changes) {
+            if (change.after() == null) {
+                statuses.remove(change.name());
+            } else {
+                statuses.put(change.name(), Snapshot.status(change.after(), now));
+            }
+        }
+        statuses.keySet().retainAll(next.vms().keySet());
+        publish(new Snapshot(next, statuses, ruleset));
+        return Optional.empty();
+    }
+
+    private void undo(Change change) {
+        try {
+            if (change.before() == null) {
+                store.delete(change.name());
+            } else {
+                store.save(change.before());
+            }
+        } catch (StateStoreException e) {
+            log.error("cannot restore the stored state of {} after a failed apply: {}", change.name(),
+                    e.getMessage());
+        }
+    }
+}
