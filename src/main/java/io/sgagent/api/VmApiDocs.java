@@ -88,7 +88,7 @@ interface VmApiDocs {
                     + "table census at most a few seconds old) and connections the quota refused.")
     @ApiResponse(responseCode = "200", description = "The VM", content = @Content(mediaType = JSON,
             schema = @Schema(implementation = VmStatusResponse.class),
-            examples = @ExampleObject(value = ApiExamples.VM_STATUS)))
+            examples = @ExampleObject(value = ApiExamples.VM_DETAIL)))
     @ApiResponse(responseCode = "400", description = "Invalid name", content = @Content(mediaType = PROBLEM,
             schema = @Schema(implementation = ProblemSchema.class),
             examples = @ExampleObject(value = ApiExamples.INVALID_NAME)))

@@ -48,7 +48,8 @@ record VmRequest(
                 + "administratively prohibited towards senders that are VMs of this host, silently dropped "
                 + "otherwise; established flows are never cut. Absent: the host default "
                 + "(sgagent.conntrack.vm-limit); 0: no quota. Has no effect in a family in which the VM is "
-                + "untracked (B5). At most " + Vm.CONNTRACK_LIMIT_MAX + ".", example = "20000", minimum = "0",
+                + "untracked (it allows all traffic both ways there and bypasses conntrack). At most "
+                + Vm.CONNTRACK_LIMIT_MAX + ".", example = "20000", minimum = "0",
                 maximum = "" + Vm.CONNTRACK_LIMIT_MAX, nullable = true)
         @JsonDeserialize(using = StrictJson.LongDeserializer.class)
         Long conntrackLimit) {

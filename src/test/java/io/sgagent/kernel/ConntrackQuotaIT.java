@@ -147,6 +147,13 @@ class ConntrackQuotaIT {
                 "sgagent_drift_repairs_total{object=\"chain\"}"))
                 .as("quota chains read back exactly as written: no repair (that would also reset refusals)")
                 .isEqualTo(repairs);
+        // Drift compares hashes now; the kernel must still list our quota rules exactly as we render them.
+        String rendered = agent.get("/api/v1/vms/f/ruleset").expect(200).body();
+        List<String> listed = tb.execHv("iptables-save", "-t", "filter").lines()
+                .filter(l -> l.startsWith("-A sga-q-f ") || l.startsWith("-A sga-a-f ") || l.startsWith("-A sga-o-f "))
+                .toList();
+        assertThat(listed).hasSize(5);
+        assertThat(rendered.lines().toList()).containsAll(listed);
         tb.execHv("iptables", "-F", "sga-q-f");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(tb.execHv("iptables", "-S", "sga-q-f")).contains("--connlimit-above " + LIMIT));
