@@ -8,7 +8,8 @@ final class ApiExamples {
                           "ipv4": ["10.1.1.7", "10.1.1.70"], "ipv6": ["2001:db8::7"] } ],
               "ingress": [ { "protocol": "tcp", "portStart": 22, "portEnd": 22, "cidrs": ["0.0.0.0/0", "::/0"] },
                            { "protocol": "icmp", "icmpType": 8, "icmpCode": -1, "cidrs": ["10.0.0.0/8"] } ],
-              "egress":  [ { "protocol": "all", "cidrs": ["0.0.0.0/0"] } ] }
+              "egress":  [ { "protocol": "all", "cidrs": ["0.0.0.0/0"] } ],
+              "conntrackLimit": 20000 }
             """;
 
     static final String ALLOW_ALL_REQUEST = """
@@ -38,7 +39,23 @@ final class ApiExamples {
                            { "protocol": "icmp", "icmpType": 8, "icmpCode": -1, "cidrs": ["10.0.0.0/8"] } ],
               "egress":  [ { "protocol": "all", "cidrs": ["0.0.0.0/0"] } ],
               "notrack": { "ipv4": false, "ipv6": false },
-              "appliedAt": "2026-11-26T10:15:30.123Z" }
+              "appliedAt": "2026-11-26T10:15:30.123Z",
+              "conntrackLimit": 20000 }
+            """;
+
+    /** GET of one VM adds what it dropped and its conntrack quota usage (issue 12). */
+    static final String VM_DETAIL = """
+            { "name": "web-1", "vmId": 7, "seq": 12,
+              "nics": [ { "device": "vnet7", "mac": "02:00:00:00:00:07",
+                          "ipv4": ["10.1.1.7", "10.1.1.70"], "ipv6": ["2001:db8::7"] } ],
+              "ingress": [ { "protocol": "tcp", "portStart": 22, "portEnd": 22, "cidrs": ["0.0.0.0/0", "::/0"] },
+                           { "protocol": "icmp", "icmpType": 8, "icmpCode": -1, "cidrs": ["10.0.0.0/8"] } ],
+              "egress":  [ { "protocol": "all", "cidrs": ["0.0.0.0/0"] } ],
+              "notrack": { "ipv4": false, "ipv6": false },
+              "appliedAt": "2026-11-26T10:15:30.123Z",
+              "dropped": { "ingress": { "packets": 12, "bytes": 720 }, "egress": { "packets": 0, "bytes": 0 } },
+              "conntrack": { "limit": 20000, "current": 1234, "refused": 0 },
+              "conntrackLimit": 20000 }
             """;
 
     static final String INVALID = """

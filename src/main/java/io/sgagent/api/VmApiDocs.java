@@ -84,10 +84,11 @@ interface VmApiDocs {
     @Operation(operationId = "getVm", summary = "Get one VM",
             description = "The programmed state of one VM: its normalised desired state, whether it bypasses "
                     + "conntrack per family, when it was applied, and the packets and bytes its rules dropped (read "
-                    + "from the kernel's rule counters).")
+                    + "from the kernel's rule counters), and its conntrack quota: limit, current tracked entries (from a "
+                    + "table census at most a few seconds old) and connections the quota refused.")
     @ApiResponse(responseCode = "200", description = "The VM", content = @Content(mediaType = JSON,
             schema = @Schema(implementation = VmStatusResponse.class),
-            examples = @ExampleObject(value = ApiExamples.VM_STATUS)))
+            examples = @ExampleObject(value = ApiExamples.VM_DETAIL)))
     @ApiResponse(responseCode = "400", description = "Invalid name", content = @Content(mediaType = PROBLEM,
             schema = @Schema(implementation = ProblemSchema.class),
             examples = @ExampleObject(value = ApiExamples.INVALID_NAME)))

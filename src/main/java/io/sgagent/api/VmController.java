@@ -4,9 +4,11 @@ import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.api.common.OutcomeProblems;
 import io.sgagent.config.SgAgentProperties;
 import io.sgagent.model.Vm;
+import io.sgagent.reconcile.ConntrackQuotas;
 import io.sgagent.reconcile.SecurityGroupService;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -31,7 +33,11 @@ class VmController implements VmApiDocs {
     private final SgAgentProperties.Limits limits;
     private final DevicePolicy devices;
 
-    VmController(SecurityGroupService service, SgAgentProperties properties, DevicePolicy devices) {
+    private final ObjectProvider<ConntrackQuotas> quotas;
+
+    VmController(SecurityGroupService service, SgAgentProperties properties, DevicePolicy devices,
+                 ObjectProvider<ConntrackQuotas> quotas) {
+        this.quotas = quotas;
         this.service = service;
         this.limits = properties.limits();
         this.devices = devices;
@@ -73,7 +79,14 @@ class VmController implements VmApiDocs {
         VmRequestMapper.requireValidName(name);
         VmStatusResponse status = service.get(name).map(VmStatusResponse::from)
                 .orElseThrow(() -> OutcomeProblems.vmNotFound(name));
-        return status.withDropped(service.drops(name).orElse(null));
+        status = status.withDropped(service.drops(name).orElse(null));
+        // Issue 12: quota figures when the quota reader is wired (the real application; web tests have none).
+        ConntrackQuotas quotas = this.quotas.getIfAvailable();
+        if (quotas != null) {
+            status = status.withConntrack(quotas.of(name).map(q -> new VmStatusResponse.Conntrack(q.limit(),
+                    q.current(), q.refused())).orElse(null));
+        }
+        return status;
     }
 
     @Override

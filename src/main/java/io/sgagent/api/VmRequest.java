@@ -1,5 +1,6 @@
 package io.sgagent.api;
 
+import io.sgagent.model.Vm;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
@@ -39,5 +40,22 @@ record VmRequest(
                 + "To deny all egress, allow only something no VM packet can match, e.g. "
                 + "`{\"protocol\": \"udp\", \"portStart\": 9, \"cidrs\": [\"127.0.0.1/32\", \"::1/128\"]}` "
                 + "(loopback never crosses the bridge); DHCP, DNS and NDP stay allowed."))
-        List<RuleDto> egress) {
+        List<RuleDto> egress,
+
+        // Issue 12: per-VM conntrack quota (VmQuota* / docs/ruleset.md "Conntrack quota").
+        @Schema(description = "Most tracked connections this VM may take part in (as either end), counted per "
+                + "family (IPv4 and IPv6 each). New connections beyond it are refused: TCP reset / ICMP "
+                + "administratively prohibited towards senders that are VMs of this host, silently dropped "
+                + "otherwise; established flows are never cut. Absent: the host default "
+                + "(sgagent.conntrack.vm-limit); 0: no quota. Has no effect in a family in which the VM is "
+                + "untracked (it allows all traffic both ways there and bypasses conntrack). At most "
+                + Vm.CONNTRACK_LIMIT_MAX + ".", example = "20000", minimum = "0",
+                maximum = "" + Vm.CONNTRACK_LIMIT_MAX, nullable = true)
+        @JsonDeserialize(using = StrictJson.LongDeserializer.class)
+        Long conntrackLimit) {
+
+    /** A request without its own conntrack quota. */
+    VmRequest(Long vmId, Long seq, List<NicDto> nics, List<RuleDto> ingress, List<RuleDto> egress) {
+        this(vmId, seq, nics, ingress, egress, null);
+    }
 }

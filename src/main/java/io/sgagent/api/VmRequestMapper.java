@@ -144,6 +144,11 @@ final class VmRequestMapper {
         }
         List<SgRule> ingress = rules(request.ingress(), prefix + "ingress", limits, out);
         List<SgRule> egress = rules(request.egress(), prefix + "egress", limits, out);
+        Long limit = request.conntrackLimit();
+        if (limit != null && (limit < 0 || limit > Vm.CONNTRACK_LIMIT_MAX)) {
+            out.add(new Violation(prefix + "conntrackLimit", "must be between 0 (no quota) and "
+                    + Vm.CONNTRACK_LIMIT_MAX + "; omit it for the host default"));
+        }
 
         if (out.size() != before) {
             return null;
@@ -157,7 +162,8 @@ final class VmRequestMapper {
             }
         }
         try {
-            return new Vm(name, request.vmId(), request.seq(), nics, ingress, egress);
+            return new Vm(name, request.vmId(), request.seq(), nics, ingress, egress,
+                    limit == null ? null : limit.intValue());
         } catch (IllegalArgumentException e) {
             // Unreachable while the checks above mirror the model's; kept so a new model invariant is a 400.
             out.add(new Violation(prefix.isEmpty() ? "body" : stripDot(prefix), e.getMessage()));

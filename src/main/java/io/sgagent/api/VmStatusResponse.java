@@ -28,7 +28,23 @@ record VmStatusResponse(
                 example = "2026-11-26T10:15:30.123Z") String appliedAt,
         @Schema(description = "Only in GET of one VM: packets and bytes dropped by this VM's default deny "
                 + "(ingress, egress) and anti-spoofing (egress) since its chains were last written.")
-        Dropped dropped) {
+        Dropped dropped,
+        @Schema(description = "Only in GET of one VM: its conntrack quota (issue 12) and usage.")
+        Conntrack conntrack,
+        @Schema(description = "The VM's own conntrackLimit as requested; omitted when it uses the host default.",
+                example = "20000")
+        Integer conntrackLimit) {
+
+    @Schema(name = "VmConntrack", description = "The VM's conntrack quota and usage.")
+    record Conntrack(
+            @Schema(description = "Tracked connections allowed per family (the VM's conntrackLimit, else the host "
+                    + "default sgagent.conntrack.vm-limit); 0: no quota.", example = "20000") long limit,
+            @Schema(description = "Conntrack entries in which one of the VM's addresses is the original source or "
+                    + "destination, both families, from a census of the table at most a few seconds old.",
+                    example = "1234") long current,
+            @Schema(description = "New connections refused by the quota since its chains were last written.",
+                    example = "0") long refused) {
+    }
 
     @Schema(name = "Dropped", description = "Packets and bytes dropped per direction.")
     record Dropped(Counter ingress, Counter egress) {
@@ -55,11 +71,16 @@ record VmStatusResponse(
                 vm.ingress().stream().map(RuleDto::from).toList(),
                 vm.egress().stream().map(RuleDto::from).toList(),
                 new Notrack(status.notrackIpv4(), status.notrackIpv6()),
-                status.appliedAt() == null ? null : status.appliedAt().toString(), null);
+                status.appliedAt() == null ? null : status.appliedAt().toString(), null, null, vm.conntrackLimit());
     }
 
     VmStatusResponse withDropped(VmDrops drops) {
         return new VmStatusResponse(name, vmId, seq, nics, ingress, egress, notrack, appliedAt,
-                drops == null ? null : Dropped.from(drops));
+                drops == null ? null : Dropped.from(drops), conntrack, conntrackLimit);
+    }
+
+    VmStatusResponse withConntrack(Conntrack figures) {
+        return new VmStatusResponse(name, vmId, seq, nics, ingress, egress, notrack, appliedAt, dropped, figures,
+                conntrackLimit);
     }
 }

@@ -28,6 +28,9 @@ public final class ChainNames {
     /** Decides whether a packet touching an untracked VM may skip conntrack. */
     public static final String NOTRACK = PREFIX + "NOTRACK";
 
+    /** Host-wide: refuses a connection that would take a VM above its conntrack quota (issue 12). */
+    public static final String QUOTA_FULL = PREFIX + "QUOTA-FULL";
+
     private static final int VM_TAG_MAX = 28 - "sga-i-".length();
 
     private ChainNames() {
@@ -39,6 +42,21 @@ public final class ChainNames {
 
     public static String egress(String vmName) {
         return PREFIX + "e-" + vmTag(vmName);
+    }
+
+    /** The VM's conntrack quota counter (one connlimit rule, per family), called from both of its paths. */
+    public static String quota(String vmName) {
+        return PREFIX + "q-" + vmTag(vmName);
+    }
+
+    /** Ingress allows of a VM with a quota go here: count, then ACCEPT. */
+    public static String quotaAccept(String vmName) {
+        return PREFIX + "a-" + vmTag(vmName);
+    }
+
+    /** Egress passes of a VM with a quota go here: count, then sga-EGRESS-OK. */
+    public static String quotaOut(String vmName) {
+        return PREFIX + "o-" + vmTag(vmName);
     }
 
     /** raw-table anti-spoofing chain of one NIC (device names are at most 15 characters). */

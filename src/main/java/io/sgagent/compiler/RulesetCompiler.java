@@ -28,6 +28,25 @@ import java.util.TreeSet;
  * request order). See docs/ruleset.md for the chain layout and packet walks.
  */
 public final class RulesetCompiler {
+    /** Conntrack quota of VMs that have none of their own (issue 12; 0 = none). */
+    private final int quotaDefault;
+
+    public RulesetCompiler() {
+        this(0);
+    }
+
+    public RulesetCompiler(int quotaDefault) {
+        if (quotaDefault < 0 || quotaDefault > Vm.CONNTRACK_LIMIT_MAX) {
+            throw new IllegalArgumentException("the default conntrack quota must be between 0 and "
+                    + Vm.CONNTRACK_LIMIT_MAX);
+        }
+        this.quotaDefault = quotaDefault;
+    }
+
+    /** The conntrack quota the compiled rules give this VM (0: none). */
+    public int quota(Vm vm) {
+        return QuotaChains.limit(vm, quotaDefault);
+    }
 
     public Ruleset compile(HostState host) {
         checkUniqueChainNames(host);
@@ -106,9 +125,14 @@ public final class RulesetCompiler {
     private TableRules filter(HostState host, Family family) {
         List<Chain> vmChains = new ArrayList<>();
         Map<String, String> ownerOf = new TreeMap<>();
+        boolean anyQuota = false;
         for (Vm vm : host.vms().values()) {
-            vmChains.add(FilterChains.ingress(vm, family));
-            vmChains.add(FilterChains.egress(vm, family));
+            vmChains.add(FilterChains.ingress(vm, family, quotaDefault));
+            vmChains.add(FilterChains.egress(vm, family, quotaDefault));
+            if (QuotaChains.applies(vm, family, quotaDefault)) {
+                vmChains.addAll(QuotaChains.chains(vm, family, quotaDefault));
+                anyQuota = true;
+            }
             for (Nic nic : vm.nics()) {
                 ownerOf.put(nic.device(), vm.name());
             }
@@ -136,6 +160,9 @@ public final class RulesetCompiler {
         all.add(new Chain(ChainNames.FORWARD, forward));
         all.add(new Chain(ChainNames.TO_VM, toVm));
         all.add(new Chain(ChainNames.EGRESS_OK, egressOk));
+        if (anyQuota) {
+            all.add(QuotaChains.full(family));
+        }
         all.addAll(vmChains);
         return new TableRules("filter", all, List.of(new HookJump("FORWARD", ChainNames.FORWARD)));
     }

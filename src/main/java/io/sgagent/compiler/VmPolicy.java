@@ -7,7 +7,11 @@ import io.sgagent.model.SgRule;
 import io.sgagent.model.Vm;
 import io.sgagent.ruleset.Match.PortSpan;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * What a VM allows, per family and direction, as a list of {@link Allow}s in rule order: the infrastructure
@@ -20,7 +24,22 @@ final class VmPolicy {
     private static final String[] EGRESS_ICMPV6_ORIGIN = {"router-solicit", "nd-solicit", "nd-advert",
         "mld-query", "mld-report", "mld-done", "mldv2-report"};
 
+    /**
+     * Origins of the infrastructure allows a conntrack quota (issue 12) does not count: DHCP, router and
+     * neighbour discovery, MLD. A VM cannot open flows to arbitrary peers with them, and refusing them would
+     * cut the VM off its own network. DNS is counted: a VM can open DNS flows to any address.
+     */
+    private static final Set<String> NOT_COUNTED = Stream.concat(
+            Stream.of("dhcp-server-reply", "dhcpv6-server-reply", "router-advert", "nd-solicit", "nd-advert",
+                    "dhcp-client", "dhcpv6-client"),
+            Arrays.stream(EGRESS_ICMPV6_ORIGIN)).collect(Collectors.toUnmodifiableSet());
+
     private VmPolicy() {
+    }
+
+    /** True if a packet this allow admits counts against the VM's conntrack quota, if it has one. */
+    static boolean countsAgainstQuota(Allow allow) {
+        return !NOT_COUNTED.contains(allow.origin());
     }
 
     /** Traffic towards the VM that is accepted without being a reply (B1). */

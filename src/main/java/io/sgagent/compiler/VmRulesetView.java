@@ -29,6 +29,10 @@ public final class VmRulesetView {
         Set<String> own = new HashSet<>();
         own.add(ChainNames.ingress(vm.name()));
         own.add(ChainNames.egress(vm.name()));
+        // Its conntrack quota chains (issue 12), where it has them.
+        own.add(ChainNames.quota(vm.name()));
+        own.add(ChainNames.quotaAccept(vm.name()));
+        own.add(ChainNames.quotaOut(vm.name()));
         for (Nic nic : vm.nics()) {
             own.add(ChainNames.antiSpoof(nic.device()));
             own.add(ChainNames.ndTarget(nic.device()));

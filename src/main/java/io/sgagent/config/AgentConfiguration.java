@@ -90,8 +90,9 @@ public class AgentConfiguration {
     }
 
     @Bean
-    ConntrackHealthIndicator conntrackHealthIndicator(CachedConntrackReport conntrack) {
-        return new ConntrackHealthIndicator(conntrack);
+    ConntrackHealthIndicator conntrackHealthIndicator(CachedConntrackReport conntrack,
+                                                      io.sgagent.metrics.ConntrackCapacityGuard guard) {
+        return new ConntrackHealthIndicator(conntrack, guard);
     }
 
     @Bean
@@ -102,7 +103,7 @@ public class AgentConfiguration {
     @Bean
     HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, KernelReader kernel,
                                   DesiredStateStore store, SgAgentProperties properties) {
-        return new HostReconciler(new RulesetCompiler(), executor, conntrack, kernel, store, Clock.systemUTC(),
+        return new HostReconciler(new RulesetCompiler(properties.conntrack().vmLimit()), executor, conntrack, kernel, store, Clock.systemUTC(),
                 properties.limits().vmsPerHost());
     }
 

@@ -13,6 +13,7 @@ import org.springframework.util.unit.DataSize;
  * @param stateDir  directory holding the durable desired state
  * @param api       API access control
  * @param limits    size limits of API requests (docs/security.md)
+ * @param conntrack per-VM conntrack quotas and the conntrack capacity guard (issue 12)
  * @param devices   which device names a VM NIC may claim
  */
 @ConfigurationProperties(prefix = "sgagent")
@@ -22,7 +23,45 @@ public record SgAgentProperties(
         @DefaultValue Api api,
         @DefaultValue Reconcile reconcile,
         @DefaultValue Limits limits,
+        @DefaultValue Conntrack conntrack,
         @DefaultValue Devices devices) {
+
+    /**
+     * Conntrack quotas and capacity guard (issue 12; README "Conntrack quotas and capacity guard").
+     *
+     * @param vmLimit       quota of VMs whose body has no {@code conntrackLimit}: tracked connections per family
+     *                      in which the VM is either end; 0 = none
+     * @param guardInterval how often the capacity guard samples the table (0 disables sampling after start)
+     * @param topTalkers    how many VMs with the most tracked entries get a {@code sgagent_vm_conntrack_entries}
+     *                      series (bounded cardinality)
+     * @param manageLimit   raise nf_conntrack_max (and the hash size) when the table runs hot; initial network
+     *                      namespace only
+     * @param memoryBudget  upper bound of the table's memory when {@code manageLimit} raises it
+     */
+    public record Conntrack(
+            @DefaultValue("0") int vmLimit,
+            @DefaultValue("15s") Duration guardInterval,
+            @DefaultValue("10") int topTalkers,
+            @DefaultValue("false") boolean manageLimit,
+            @DefaultValue("256MB") DataSize memoryBudget) {
+
+        public Conntrack {
+            if (vmLimit < 0 || vmLimit > 10_000_000) {
+                throw new IllegalArgumentException("sgagent.conntrack.vm-limit must be between 0 and 10000000");
+            }
+            if (topTalkers < 0 || topTalkers > 100) {
+                throw new IllegalArgumentException("sgagent.conntrack.top-talkers must be between 0 and 100");
+            }
+            if (guardInterval == null || guardInterval.isNegative()) {
+                throw new IllegalArgumentException("sgagent.conntrack.guard-interval must not be negative");
+            }
+        }
+
+        /** The defaults, for code that runs without property binding (tests, tools). */
+        public static Conntrack defaults() {
+            return new Conntrack(0, Duration.ofSeconds(15), 10, false, DataSize.ofMegabytes(256));
+        }
+    }
 
     /**
      * @param pattern regular expression a VM NIC's device must match in full (default: libvirt and Xen taps); keeps

@@ -43,6 +43,7 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
     private final java.util.function.LongSupplier restoreLines;
     private final CachedValue<Map<String, VmDrops>> drops;
     private final Map<String, List<Meter>> vmMeters = new HashMap<>();
+    private final List<Runnable> vmListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public SgAgentMetrics(SecurityGroupService service, CachedConntrackReport conntrack,
                           java.util.function.LongSupplier restoreLines, Supplier<Map<String, VmDrops>> drops) {
@@ -127,6 +128,12 @@ public class SgAgentMetrics implements MeterBinder, ApplyObserver {
         if (registry != null) {
             syncVmMeters();
         }
+        vmListeners.forEach(Runnable::run);
+    }
+
+    /** Also tell {@code listener} when the set of VMs may have changed (the conntrack guard's per-VM series). */
+    public void onVmsChanged(Runnable listener) {
+        vmListeners.add(listener);
     }
 
     synchronized void syncVmMeters() {

@@ -10,9 +10,20 @@ import java.util.Set;
  * The desired security-group state of one VM. Immutable; equality is content equality, which is what the
  * "same seq, same content" rule of B10 compares ({@code seq} itself excluded, see {@link #sameContent}).
  */
-public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> ingress, List<SgRule> egress) {
+public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> ingress, List<SgRule> egress,
+                 Integer conntrackLimit) {
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]*";
     public static final int NAME_MAX = 64;
+    /**
+     * Largest per-VM conntrack quota (issue 12). Far above any real table (nf_conntrack_max defaults to a few
+     * hundred thousand), so a larger value can only be a mistake.
+     */
+    public static final int CONNTRACK_LIMIT_MAX = 10_000_000;
+
+    /** A VM without its own conntrack quota: the host default ({@code sgagent.conntrack.vm-limit}) applies. */
+    public Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> ingress, List<SgRule> egress) {
+        this(name, vmId, seq, nics, ingress, egress, null);
+    }
 
     public Vm {
         Objects.requireNonNull(name, "name");
@@ -22,6 +33,10 @@ public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> 
         }
         if (seq < 0) {
             throw new IllegalArgumentException("seq must be >= 0");
+        }
+        // null: the host default applies; 0: no quota; n: at most n tracked connections per family.
+        if (conntrackLimit != null && (conntrackLimit < 0 || conntrackLimit > CONNTRACK_LIMIT_MAX)) {
+            throw new IllegalArgumentException("conntrackLimit must be between 0 and " + CONNTRACK_LIMIT_MAX);
         }
         nics = List.copyOf(nics);
         ingress = List.copyOf(ingress);
@@ -58,10 +73,11 @@ public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> 
     /** Content equality ignoring seq. */
     public boolean sameContent(Vm other) {
         return other != null && name.equals(other.name) && Objects.equals(vmId, other.vmId)
-                && nics.equals(other.nics) && ingress.equals(other.ingress) && egress.equals(other.egress);
+                && nics.equals(other.nics) && ingress.equals(other.ingress) && egress.equals(other.egress)
+                && Objects.equals(conntrackLimit, other.conntrackLimit);
     }
 
     public Vm withSeq(long newSeq) {
-        return new Vm(name, vmId, newSeq, nics, ingress, egress);
+        return new Vm(name, vmId, newSeq, nics, ingress, egress, conntrackLimit);
     }
 }

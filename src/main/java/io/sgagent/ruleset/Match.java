@@ -143,6 +143,31 @@ public sealed interface Match {
         }
     }
 
+    /**
+     * {@code -m conntrack --ctstate NEW}: a packet that would create a conntrack entry. Only for rules that
+     * refuse (the conntrack quota); an allow must never match on it (B5).
+     */
+    record NewConnection() implements Match {
+        @Override
+        public String render() {
+            return "-m conntrack --ctstate NEW";
+        }
+    }
+
+    /**
+     * {@code -m connlimit --connlimit-above}: more than {@code above} connections are already counted in the
+     * packet's bucket; {@code mask} is the prefix length that groups addresses into buckets (0: one bucket for
+     * all), grouped by source ({@code --connlimit-saddr}) or destination address. Printed with every option,
+     * as iptables-save 1.8.9 lists it.
+     */
+    record ConnLimitAbove(int above, int mask, boolean source) implements Match {
+        @Override
+        public String render() {
+            return "-m connlimit --connlimit-above " + above + " --connlimit-mask " + mask
+                    + (source ? " --connlimit-saddr" : " --connlimit-daddr");
+        }
+    }
+
     /** {@code -m addrtype --src-type|--dst-type LOCAL|BROADCAST|MULTICAST}. */
     record AddrType(boolean source, String type) implements Match {
         @Override

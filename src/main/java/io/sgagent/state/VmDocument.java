@@ -33,9 +33,11 @@ import java.util.function.Supplier;
  * Rules are written normalised: tcp/udp always with both ports (all ports = 1-65535), icmp always with type and
  * code (-1 = any), other protocols without either; protocol numbers other than 1, 6, 17 as their decimal text.
  */
-@JsonPropertyOrder({"format", "name", "vmId", "seq", "nics", "ingress", "egress"})
+@JsonPropertyOrder({"format", "name", "vmId", "seq", "nics", "ingress", "egress", "conntrackLimit"})
 record VmDocument(Integer format, String name, Long vmId, Long seq, List<NicDocument> nics,
-                  List<RuleDocument> ingress, List<RuleDocument> egress) {
+                  List<RuleDocument> ingress, List<RuleDocument> egress,
+                  // Written only when the VM has its own quota (issue 12), so older files stay byte-identical.
+                  @JsonInclude(JsonInclude.Include.NON_NULL) Integer conntrackLimit) {
     /** The only format this agent writes and reads. A later format needs a new reader, not a guess. */
     static final int FORMAT = 1;
 
@@ -53,7 +55,7 @@ record VmDocument(Integer format, String name, Long vmId, Long seq, List<NicDocu
         return new VmDocument(FORMAT, vm.name(), vm.vmId(), vm.seq(),
                 vm.nics().stream().map(VmDocument::nic).toList(),
                 vm.ingress().stream().map(VmDocument::rule).toList(),
-                vm.egress().stream().map(VmDocument::rule).toList());
+                vm.egress().stream().map(VmDocument::rule).toList(), vm.conntrackLimit());
     }
 
     private static NicDocument nic(Nic nic) {
@@ -102,7 +104,8 @@ record VmDocument(Integer format, String name, Long vmId, Long seq, List<NicDocu
         }
         List<SgRule> modelIngress = rules(require(ingress, "ingress"), "ingress");
         List<SgRule> modelEgress = rules(require(egress, "egress"), "egress");
-        return at("vm", () -> new Vm(vmName, vmId, vmSeq, modelNics, modelIngress, modelEgress));
+        return at("vm", () -> new Vm(vmName, vmId, vmSeq, modelNics, modelIngress, modelEgress,
+                conntrackLimit));
     }
 
     private static List<IPAddress> hosts(List<String> texts, Family family, String path) {

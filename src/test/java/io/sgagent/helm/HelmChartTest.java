@@ -315,6 +315,42 @@ class HelmChartTest {
                 "sgagent_apply_total", "sgagent_drift_repairs_total", "sgagent_vms");
     }
 
+    // --- issue 12: conntrack capacity guard and per-VM quotas (helper "quota"; kept apart from the tests above) ---
+
+    @Test
+    void conntrackGuardAlertsFireOnProjectionAndQuotaRefusals() {
+        Map<String, String> alerts = alerts(Chart.render(MONITORING));
+        assertThat(alerts).containsEntry("SgAgentConntrackFullSoon", "sgagent_conntrack_time_to_full_seconds < 900")
+                .containsEntry("SgAgentVmConntrackQuotaRefusing", "rate(sgagent_vm_conntrack_refused_total[5m]) > 0")
+                .containsEntry("SgAgentConntrackTableFilling",
+                        "sgagent_conntrack_entries / sgagent_conntrack_entries_limit >= 0.8")
+                .containsEntry("SgAgentConntrackInsertFailed", "rate(sgagent_conntrack_insert_failed_total[5m]) > 0");
+        assertThat(alerts(Chart.render("""
+                metrics:
+                  prometheusRule: {enabled: true, conntrackFullWithinSeconds: 1800}
+                """)).get("SgAgentConntrackFullSoon")).endsWith("< 1800");
+        assertThatThrownBy(() -> Chart.render("metrics: {prometheusRule: {conntrackFullWithinSeconds: 5}}"))
+                .hasMessageContaining("conntrackFullWithinSeconds");
+    }
+
+    @Test
+    void dashboardShowsTimeToFullAndTopTalkers() {
+        Map<String, Object> configMap = Chart.render(MONITORING).one("ConfigMap");
+        JsonNode dashboard = JsonMapper.builder().build().readTree((String) at(configMap, "data", "sg-agent.json"));
+        Map<String, String> queriesByTitle = new java.util.LinkedHashMap<>();
+        List<Integer> ids = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> {
+            ids.add(panel.path("id").asInt());
+            List<String> exprs = new ArrayList<>();
+            panel.path("targets").forEach(t -> exprs.add(t.path("expr").asString()));
+            queriesByTitle.put(panel.path("title").asString(), String.join("\n", exprs));
+        });
+        assertThat(ids).doesNotHaveDuplicates();
+        assertThat(queriesByTitle.get("Conntrack time to full")).contains("sgagent_conntrack_time_to_full_seconds");
+        assertThat(queriesByTitle.get("Conntrack top talkers and quota refusals"))
+                .contains("sgagent_vm_conntrack_entries", "sgagent_vm_conntrack_refused_total");
+    }
+
     private static Map<String, String> alerts(Chart chart) {
         Map<String, String> alerts = new java.util.LinkedHashMap<>();
         List<Map<String, Object>> groups = at(chart.one("PrometheusRule"), "spec", "groups");

@@ -17,6 +17,8 @@ public final class VmBody {
     private final List<Map<String, Object>> ingress = new ArrayList<>();
     private final List<Map<String, Object>> egress = new ArrayList<>();
 
+    private Integer conntrackLimit;
+
     private VmBody(long seq) {
         this.seq = seq;
     }
@@ -50,12 +52,21 @@ public final class VmBody {
         return this;
     }
 
+    /** The VM's own conntrack quota (issue 12); null leaves the field out (host default). */
+    public VmBody conntrackLimit(Integer limit) {
+        this.conntrackLimit = limit;
+        return this;
+    }
+
     public String json() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("seq", seq);
         body.put("nics", nics);
         body.put("ingress", ingress);
         body.put("egress", egress);
+        if (conntrackLimit != null) {
+            body.put("conntrackLimit", conntrackLimit);
+        }
         return JSON.writeValueAsString(body);
     }
 
