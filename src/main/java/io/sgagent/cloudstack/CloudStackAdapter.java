@@ -14,6 +14,7 @@ import io.sgagent.model.Family;
 import io.sgagent.model.InvalidInputException;
 import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
+import io.sgagent.reconcile.Actor;
 import io.sgagent.reconcile.DeleteOutcome;
 import io.sgagent.reconcile.PutOutcome;
 import io.sgagent.reconcile.SecurityGroupService;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.ProblemDetail;
@@ -63,6 +65,7 @@ final class CloudStackAdapter {
     private final ViewStore store;
     private final Limits limits;
     private final DevicePolicy devices;
+    private final Supplier<Actor> actor;
     private final Object[] stripes = new Object[STRIPES];
     private final Map<String, Managed> views = new ConcurrentHashMap<>();
 
@@ -71,11 +74,14 @@ final class CloudStackAdapter {
     }
 
     CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits) {
-        this(service, store, limits, DevicePolicy.nameOnly());
+        this(service, store, limits, DevicePolicy.nameOnly(), () -> Actor.AGENT);
     }
 
-    CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits, DevicePolicy devices) {
+    /** @param actor who the current call is from (read on the calling thread), named in the audit log */
+    CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits, DevicePolicy devices,
+                      Supplier<Actor> actor) {
         this.service = service;
+        this.actor = actor;
         this.store = store;
         this.limits = limits;
         this.devices = devices;
@@ -269,7 +275,7 @@ final class CloudStackAdapter {
 
     /** Every trace of the VM: its rules, set members and flows (the agent's delete, B7) and the adapter's view. */
     private CloudStackResult remove(String name) {
-        DeleteOutcome outcome = service.delete(name);
+        DeleteOutcome outcome = service.delete(name, actor.get());
         if (outcome instanceof DeleteOutcome.Failed failed) {
             return new Refused(OutcomeProblems.kernelFailed(failed.message()));
         }
@@ -414,7 +420,7 @@ final class CloudStackAdapter {
                         "this host already has " + limits.vmsPerHost() + " VMs (sgagent.limits.vms-per-host)"));
             }
             seq = Math.max(current.map(s -> s.vm().seq()).orElse(0L), next.agentSeq()) + 1;
-            PutOutcome put = service.put(desired.withSeq(seq));
+            PutOutcome put = service.put(desired.withSeq(seq), actor.get());
             if (!(put instanceof PutOutcome.Applied || put instanceof PutOutcome.Unchanged)) {
                 ProblemDetail problem = OutcomeProblems.problem(put);
                 if (put instanceof PutOutcome.StaleSeq || put instanceof PutOutcome.SeqReused) {
