@@ -1,6 +1,7 @@
 package io.sgagent.api;
 
 import io.sgagent.api.common.ProblemType;
+import io.sgagent.api.common.RequestActors;
 import io.sgagent.config.SgAgentProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -95,6 +96,7 @@ class ApiTokenFilter extends OncePerRequestFilter {
             reject(request, response, REALM + ", error=\"invalid_token\"", "the bearer token is not valid");
             return;
         }
+        request.setAttribute(RequestActors.TOKEN_AUTHENTICATED, Boolean.TRUE); // the audit log names "token"
         chain.doFilter(request, response);
     }
 

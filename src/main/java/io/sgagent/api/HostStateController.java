@@ -2,6 +2,7 @@ package io.sgagent.api;
 
 import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.api.common.OutcomeProblems;
+import io.sgagent.api.common.RequestActors;
 import io.sgagent.config.SgAgentProperties;
 import io.sgagent.model.HostState;
 import io.sgagent.reconcile.ReplaceOutcome;
@@ -29,7 +30,8 @@ class HostStateController implements HostStateApiDocs {
     public HostStateResponse replaceAll(@RequestBody HostStateRequest body) {
         HostState desired = VmRequestMapper.toHostState(body, limits, devices);
         devices.requireVmPorts(desired.vms());
-        ReplaceOutcome.Applied applied = OutcomeProblems.appliedOrThrow(service.replaceAll(desired));
+        ReplaceOutcome.Applied applied =
+                OutcomeProblems.appliedOrThrow(service.replaceAll(desired, RequestActors.current()));
         return new HostStateResponse(
                 applied.vms().stream().map(VmStatusResponse::from).sorted(Comparator.comparing(VmStatusResponse::name))
                         .toList(),

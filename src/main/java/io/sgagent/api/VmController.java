@@ -2,6 +2,7 @@ package io.sgagent.api;
 
 import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.api.common.OutcomeProblems;
+import io.sgagent.api.common.RequestActors;
 import io.sgagent.config.SgAgentProperties;
 import io.sgagent.model.Vm;
 import io.sgagent.reconcile.ConntrackQuotas;
@@ -49,7 +50,7 @@ class VmController implements VmApiDocs {
         Vm vm = VmRequestMapper.toVm(name, body, limits, devices);
         devices.requireVmPorts(vm, "");
         requireRoomFor(vm.name());
-        return VmStatusResponse.from(OutcomeProblems.statusOrThrow(service.put(vm)));
+        return VmStatusResponse.from(OutcomeProblems.statusOrThrow(service.put(vm, RequestActors.current())));
     }
 
     /**
@@ -93,7 +94,7 @@ class VmController implements VmApiDocs {
     @DeleteMapping(path = "/{name}")
     public ResponseEntity<Void> delete(@PathVariable String name) {
         VmRequestMapper.requireValidName(name);
-        OutcomeProblems.deletedOrThrow(service.delete(name), name);
+        OutcomeProblems.deletedOrThrow(service.delete(name, RequestActors.current()), name);
         return ResponseEntity.noContent().build();
     }
 

@@ -1,6 +1,5 @@
 package io.sgagent.cloudstack;
 
-import inet.ipaddr.IPAddress;
 import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.api.common.FieldError;
 import io.sgagent.api.common.OutcomeProblems;
@@ -8,30 +7,24 @@ import io.sgagent.api.common.ProblemType;
 import io.sgagent.cloudstack.CloudStackResult.Done;
 import io.sgagent.cloudstack.CloudStackResult.Refused;
 import io.sgagent.cloudstack.CloudStackVm.CloudStackNic;
+import io.sgagent.cloudstack.CloudStackViews.Managed;
 import io.sgagent.cloudstack.RuleStringParser.ParsedRules;
 import io.sgagent.config.SgAgentProperties.Limits;
 import io.sgagent.model.Family;
-import io.sgagent.model.InvalidInputException;
-import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
-import io.sgagent.reconcile.DeleteOutcome;
-import io.sgagent.reconcile.PutOutcome;
+import io.sgagent.reconcile.Actor;
 import io.sgagent.reconcile.SecurityGroupService;
 import io.sgagent.reconcile.VmStatus;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.ProblemDetail;
 
 /**
  * Folds CloudStack's incremental, per-NIC script calls into sg-agent's declarative VM state.
@@ -51,52 +44,46 @@ import org.springframework.http.ProblemDetail;
  * so the management server resends the VM's rules, and the next call re-applies the whole view. So the view's file
  * and the agent's state never have to be written in one transaction.
  *
- * <p>Thread-safety: calls for one VM are serialised by one of {@value #STRIPES} lock stripes (CloudStack's script
+ * <p>Thread-safety: calls for one VM are serialised by one of {@value CloudStackViews#STRIPES} lock stripes (CloudStack's script
  * serialises everything with a host-wide file lock; per-VM locks let the agent batch calls for different VMs into
  * one kernel transaction). Views live in a concurrent map and are replaced whole; reads take no lock.
  */
 final class CloudStackAdapter {
     private static final Logger log = LoggerFactory.getLogger(CloudStackAdapter.class);
-    private static final int STRIPES = 64;
 
     private final SecurityGroupService service;
-    private final ViewStore store;
-    private final Limits limits;
     private final DevicePolicy devices;
-    private final Object[] stripes = new Object[STRIPES];
-    private final Map<String, Managed> views = new ConcurrentHashMap<>();
-
-    /** A view and its parsed rules (parsed once per rule string, not per call). */
-    record Managed(CloudStackVm view, ParsedRules rules) {
-    }
+    private final CloudStackViews views;
 
     CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits) {
-        this(service, store, limits, DevicePolicy.nameOnly());
+        this(service, store, limits, DevicePolicy.nameOnly(), () -> Actor.AGENT);
     }
 
-    CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits, DevicePolicy devices) {
+    /** @param actor who the current call is from (read on the calling thread), named in the audit log */
+    CloudStackAdapter(SecurityGroupService service, ViewStore store, Limits limits, DevicePolicy devices,
+                      Supplier<Actor> actor) {
         this.service = service;
-        this.store = store;
-        this.limits = limits;
         this.devices = devices;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
-        }
-        for (CloudStackVm view : store.load().values()) {
-            try {
-                views.put(view.name(), new Managed(view, RuleStringParser.parse(view.rules())));
-            } catch (InvalidInputException e) {
-                // Cannot happen for a view this adapter wrote; a view without rules makes CloudStack resend them.
-                log.error("stored rules of {} cannot be parsed ({}); waiting for CloudStack to resend them",
-                        view.name(), e.getMessage());
-                views.put(view.name(), new Managed(view.withRules(view.vmId(), view.domId(), view.ip(),
-                        CloudStackVm.INITIAL_SIG, CloudStackVm.INITIAL_SEQ, ""), ParsedRules.NONE));
-            }
-        }
+        this.views = new CloudStackViews(service, store, limits, actor);
     }
+
+    // Writing a changed view to the agent (and removing one) is CloudStackViews' job; these keep the handlers short.
 
     private Object lockFor(String name) {
-        return stripes[Math.floorMod(name.hashCode(), STRIPES)];
+        return views.lockFor(name);
+    }
+
+    private CloudStackResult commit(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current, String what) {
+        return views.commit(next, rules, current, what);
+    }
+
+    private CloudStackResult commitReplacingStale(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current,
+                                                  String what, Collection<String> running) {
+        return views.commitReplacingStale(next, rules, current, what, running);
+    }
+
+    private CloudStackResult remove(String name) {
+        return views.removeVm(name);
     }
 
     // ------------------------------------------------------------------ default_network_rules
@@ -129,7 +116,7 @@ final class CloudStackAdapter {
             CloudStackVm next;
             ParsedRules rules;
             if (call.checkOnly()) {
-                if (managed != null && inForce(managed.view(), current) && nic.equals(managed.view().nic(vif, mac))) {
+                if (managed != null && CloudStackViews.inForce(managed.view(), current) && nic.equals(managed.view().nic(vif, mac))) {
                     return new Done("unchanged", "NIC " + vif + " of " + name + " is programmed",
                             managed.view().agentSeq());
                 }
@@ -182,7 +169,7 @@ final class CloudStackAdapter {
             Managed managed = views.get(name);
             Optional<VmStatus> current = service.get(name);
             String tupleIp = ip != null ? ip : ip6 != null ? ip6 : managed != null ? managed.view().ip() : "";
-            if (managed != null && inForce(managed.view(), current)) {
+            if (managed != null && CloudStackViews.inForce(managed.view(), current)) {
                 CloudStackVm view = managed.view();
                 if (view.vmId() == vmId && view.ip().equals(tupleIp) && view.domId().equals(domId)
                         && view.sig().equals(sig) && view.seq() == seq && view.rules().equals(rulesText)
@@ -267,24 +254,6 @@ final class CloudStackAdapter {
         }
     }
 
-    /** Every trace of the VM: its rules, set members and flows (the agent's delete, B7) and the adapter's view. */
-    private CloudStackResult remove(String name) {
-        DeleteOutcome outcome = service.delete(name);
-        if (outcome instanceof DeleteOutcome.Failed failed) {
-            return new Refused(OutcomeProblems.kernelFailed(failed.message()));
-        }
-        boolean known = views.remove(name) != null;
-        try {
-            store.delete(name);
-        } catch (IOException e) {
-            return Refused.of(ProblemType.CLOUDSTACK_VIEW_NOT_STORED, "VM " + name + " was removed, but its CloudStack view cannot be "
-                    + "deleted: " + e.getMessage());
-        }
-        boolean deleted = outcome instanceof DeleteOutcome.Deleted;
-        return new Done(deleted || known ? "removed" : "absent",
-                deleted ? "removed every rule of " + name : "VM " + name + " had no rules", null);
-    }
-
     // ------------------------------------------------------------------ network_rules_vmSecondaryIp
 
     /** {@code --action=-A} adds, {@code -D} removes, the addresses of {@code --nicsecips} on the NIC with that MAC. */
@@ -330,12 +299,12 @@ final class CloudStackAdapter {
      */
     String ruleLogs() {
         List<String> entries = new ArrayList<>();
-        for (Managed managed : new TreeMap<>(views).values()) {
+        for (Managed managed : views.sorted().values()) {
             CloudStackVm view = managed.view();
             if (!view.name().startsWith("i-")) {
                 continue;
             }
-            entries.add(inForce(view, service.get(view.name())) ? view.tuple() : view.initialTuple());
+            entries.add(CloudStackViews.inForce(view, service.get(view.name())) ? view.tuple() : view.initialTuple());
         }
         return String.join(";", entries);
     }
@@ -347,7 +316,7 @@ final class CloudStackAdapter {
         Set<String> alive = new HashSet<>(running);
         List<String> removed = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        for (String name : new TreeMap<>(views).keySet()) {
+        for (String name : views.sorted().keySet()) {
             if (alive.contains(name)) {
                 continue;
             }
@@ -381,112 +350,13 @@ final class CloudStackAdapter {
     // ------------------------------------------------------------------ views
 
     List<CloudStackVm> views() {
-        return new TreeMap<>(views).values().stream().map(Managed::view).toList();
+        return views.sorted().values().stream().map(Managed::view).toList();
     }
 
     /** Whether this view is what the agent has programmed for the VM now. */
     Optional<Boolean> inForce(String name) {
         Managed managed = views.get(name);
-        return managed == null ? Optional.empty() : Optional.of(inForce(managed.view(), service.get(name)));
-    }
-
-    private static boolean inForce(CloudStackVm view, Optional<VmStatus> current) {
-        return current.isPresent() && current.get().vm().seq() == view.agentSeq();
-    }
-
-    // ------------------------------------------------------------------ folding and writing
-
-    /**
-     * Folds the view into a VM and programs it, unless the agent already enforces exactly that content (then only
-     * the view is stored). The view is stored after the agent took the VM: if the adapter dies in between, the view
-     * is simply not in force and CloudStack's next resync repairs it.
-     */
-    private CloudStackResult commit(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current, String what) {
-        Vm desired = fold(next, rules);
-        Long seq;
-        String outcome;
-        if (current.isPresent() && current.get().vm().sameContent(desired)) {
-            seq = current.get().vm().seq();
-            outcome = "unchanged";
-        } else {
-            if (current.isEmpty() && service.list().size() >= limits.vmsPerHost()) {
-                return new Refused(OutcomeProblems.limitExceeded("vms-per-host", limits.vmsPerHost(),
-                        "this host already has " + limits.vmsPerHost() + " VMs (sgagent.limits.vms-per-host)"));
-            }
-            seq = Math.max(current.map(s -> s.vm().seq()).orElse(0L), next.agentSeq()) + 1;
-            PutOutcome put = service.put(desired.withSeq(seq));
-            if (!(put instanceof PutOutcome.Applied || put instanceof PutOutcome.Unchanged)) {
-                ProblemDetail problem = OutcomeProblems.problem(put);
-                if (put instanceof PutOutcome.StaleSeq || put instanceof PutOutcome.SeqReused) {
-                    // Only another writer of the same VM (the plain API) between our read and our write gets here.
-                    problem.setDetail("VM " + next.name() + " was changed concurrently through the sg-agent API; "
-                            + "retry");
-                }
-                return new Refused(problem);
-            }
-            outcome = "applied";
-        }
-        CloudStackVm stored = next.withAgentSeq(seq);
-        try {
-            store.save(stored);
-        } catch (IOException | RuntimeException e) {
-            log.error("cannot store the CloudStack view of {}: {}", next.name(), e.toString());
-            return Refused.of(ProblemType.CLOUDSTACK_VIEW_NOT_STORED, "the rules of " + next.name()
-                    + " are programmed, but the CloudStack view cannot be stored: " + e.getMessage());
-        }
-        views.put(stored.name(), new Managed(stored, rules));
-        return new Done(outcome, (outcome.equals("applied") ? "programmed: " : "already programmed: ") + what, seq);
-    }
-
-    /**
-     * {@link #commit}, and when the VM's device or an address still belongs to another CloudStack VM that libvirt
-     * no longer runs (it died without a stop, so nobody destroyed its rules; libvirt hands its tap name to the next
-     * domain at once), removes that stale VM and tries once more. Without {@code running} (libvirt's list, sent by
-     * the client) a conflict is reported: a running VM's rules are never taken away. The stale VM is removed
-     * without its lock stripe (taking a second stripe could deadlock); that is safe because CloudStack sends nothing
-     * for a VM libvirt does not run, and a concurrent cleanup of the same VM finds it already gone.
-     */
-    private CloudStackResult commitReplacingStale(CloudStackVm next, ParsedRules rules, Optional<VmStatus> current,
-                                                  String what, Collection<String> running) {
-        CloudStackResult result = commit(next, rules, current, what);
-        if (!(result instanceof Refused refused) || !refused.is(ProblemType.HOST_CONFLICT) || running == null) {
-            return result;
-        }
-        Vm desired = fold(next, rules);
-        Set<String> devices = new HashSet<>();
-        Set<IPAddress> addresses = new HashSet<>();
-        for (Nic nic : desired.nics()) {
-            devices.add(nic.device());
-            addresses.addAll(nic.ipv4());
-            addresses.addAll(nic.ipv6());
-        }
-        Set<String> alive = new HashSet<>(running);
-        List<String> stale = service.list().stream().map(VmStatus::vm)
-                .filter(vm -> !vm.name().equals(next.name()) && views.containsKey(vm.name())
-                        && !alive.contains(vm.name()))
-                .filter(vm -> vm.nics().stream().anyMatch(nic -> devices.contains(nic.device())
-                        || nic.ipv4().stream().anyMatch(addresses::contains)
-                        || nic.ipv6().stream().anyMatch(addresses::contains)))
-                .map(Vm::name).toList();
-        if (stale.isEmpty()) {
-            return result;
-        }
-        for (String name : stale) {
-            log.warn("VM {} is not run by libvirt but still holds a device or address of {}; removing its rules",
-                    name, next.name());
-            if (remove(name) instanceof Refused failed) {
-                return failed;
-            }
-        }
-        CloudStackResult retried = commit(next, rules, service.get(next.name()), what);
-        return retried instanceof Done done ? new Done(done.outcome(), done.message() + " (removed the rules of "
-                + String.join(", ", stale) + ", which libvirt no longer runs)", done.exitCode(), done.agentSeq())
-                : retried;
-    }
-
-    /** The sg-agent VM of a view, within the configured limits. */
-    Vm fold(CloudStackVm view, ParsedRules rules) {
-        return VmFolding.fold(view, rules, limits);
+        return managed == null ? Optional.empty() : Optional.of(CloudStackViews.inForce(managed.view(), service.get(name)));
     }
 
     /** A 409 when {@code vif} exists on the host and is not a VM port (a bridge, an uplink, lo); else null. */

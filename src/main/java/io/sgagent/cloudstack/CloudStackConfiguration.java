@@ -1,6 +1,7 @@
 package io.sgagent.cloudstack;
 
 import io.sgagent.api.common.DevicePolicy;
+import io.sgagent.api.common.RequestActors;
 import io.sgagent.config.SgAgentProperties;
 import io.sgagent.reconcile.SecurityGroupService;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ class CloudStackConfiguration {
     CloudStackAdapter cloudStackAdapter(SecurityGroupService service, SgAgentProperties properties,
                                         DevicePolicy devices) {
         return new CloudStackAdapter(service, new FileViewStore(viewDirectory(properties)), properties.limits(),
-                devices);
+                devices, RequestActors::current);
     }
 
     /**

@@ -77,20 +77,35 @@ public class HostReconciler implements SecurityGroupService {
 
     @Override
     public PutOutcome put(Vm vm) {
-        return combiner.submit(new PendingWrite.Put(vm));
+        return put(vm, Actor.AGENT);
+    }
+
+    @Override
+    public PutOutcome put(Vm vm, Actor actor) {
+        return combiner.submit(new PendingWrite.Put(vm, actor));
     }
 
     @Override
     public DeleteOutcome delete(String name) {
-        return combiner.submit(new PendingWrite.Delete(name));
+        return delete(name, Actor.AGENT);
+    }
+
+    @Override
+    public DeleteOutcome delete(String name, Actor actor) {
+        return combiner.submit(new PendingWrite.Delete(name, actor));
     }
 
     @Override
     public ReplaceOutcome replaceAll(HostState desired) {
+        return replaceAll(desired, Actor.AGENT);
+    }
+
+    @Override
+    public ReplaceOutcome replaceAll(HostState desired, Actor actor) {
         Snapshot[] before = new Snapshot[1];
         ReplaceOutcome outcome = combiner.exclusively(() -> {
             before[0] = transaction.snapshot();
-            return transaction.replaceAll(desired);
+            return transaction.replaceAll(desired, actor);
         });
         if (outcome instanceof ReplaceOutcome.Applied) {
             // After the lock, before the answer: like a put, the flows are cut when the request returns.

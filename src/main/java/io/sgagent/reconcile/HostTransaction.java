@@ -46,8 +46,11 @@ final class HostTransaction {
     private volatile Snapshot snapshot;
     private volatile boolean lastApplySucceeded;
 
-    /** One VM's change within a transaction: {@code after} null deletes it, {@code before} null creates it. */
-    record Change(String name, Vm before, Vm after) {
+    /**
+     * One VM's change within a transaction: {@code after} null deletes it, {@code before} null creates it;
+     * {@code actor} asked for it (audit log).
+     */
+    record Change(String name, Vm before, Vm after, Actor actor) {
     }
 
     HostTransaction(RulesetCompiler compiler, NetfilterExecutor executor, DesiredStateStore store, Clock clock,
@@ -161,7 +164,7 @@ final class HostTransaction {
     /** Commits a batch; if a batch of several fails, retries each write alone to isolate the one at fault. */
     private void commitBatch(HostState next, List<PendingWrite<?>> accepted) {
         Snapshot before = snapshot;
-        List<Change> changes = accepted.stream().map(w -> new Change(w.name(), w.previous, w.next())).toList();
+        List<Change> changes = accepted.stream().map(w -> new Change(w.name(), w.previous, w.next(), w.actor())).toList();
         Optional<String> failure = commit(before, next, changes);
         if (failure.isPresent()) {
             if (accepted.size() == 1) {
@@ -195,7 +198,7 @@ final class HostTransaction {
     }
 
     /** Full-host sync: the whole desired state in one transaction; VMs not listed are removed. */
-    ReplaceOutcome replaceAll(HostState desired) {
+    ReplaceOutcome replaceAll(HostState desired, Actor actor) {
         Snapshot current = snapshot;
         List<String> reasons = new ArrayList<>();
         if (desired.vms().size() > vmsPerHost) {
@@ -220,13 +223,13 @@ final class HostTransaction {
         for (Vm vm : desired.vms().values()) {
             Vm previous = current.host().vms().get(vm.name());
             if (!vm.equals(previous)) {
-                changes.add(new Change(vm.name(), previous, vm));
+                changes.add(new Change(vm.name(), previous, vm, actor));
             }
         }
         List<String> removed = current.host().vms().keySet().stream()
                 .filter(name -> !desired.vms().containsKey(name)).toList();
         for (String name : removed) {
-            changes.add(new Change(name, current.host().vms().get(name), null));
+            changes.add(new Change(name, current.host().vms().get(name), null, actor));
         }
         Optional<String> failure = commit(current, desired, changes);
         if (failure.isPresent()) {
@@ -286,6 +289,9 @@ final class HostTransaction {
         }
         statuses.keySet().retainAll(next.vms().keySet());
         publish(new Snapshot(next, statuses, ruleset));
+        for (Change change : changes) {
+            AuditLog.applied(change, changes.size());
+        }
         return Optional.empty();
     }
 

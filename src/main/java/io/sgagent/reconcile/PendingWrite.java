@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
  */
 abstract sealed class PendingWrite<O> permits PendingWrite.Put, PendingWrite.Delete {
     private final String name;
+    private final Actor actor;
     private final long enqueuedNanos = System.nanoTime();
     /** The VM's state before this write, as the batch saw it; used to undo the store and to cut flows. */
     Vm previous;
@@ -21,12 +22,18 @@ abstract sealed class PendingWrite<O> permits PendingWrite.Put, PendingWrite.Del
     private volatile Runnable followUp;
     private final CountDownLatch done = new CountDownLatch(1);
 
-    private PendingWrite(String name) {
+    private PendingWrite(String name, Actor actor) {
         this.name = name;
+        this.actor = actor;
     }
 
     String name() {
         return name;
+    }
+
+    /** Who asked for this write (audit log). */
+    Actor actor() {
+        return actor;
     }
 
     /** The VM as it is after this write; null for a delete. */
@@ -86,7 +93,11 @@ abstract sealed class PendingWrite<O> permits PendingWrite.Put, PendingWrite.Del
         private final Vm vm;
 
         Put(Vm vm) {
-            super(vm.name());
+            this(vm, Actor.AGENT);
+        }
+
+        Put(Vm vm, Actor actor) {
+            super(vm.name(), actor);
             this.vm = vm;
         }
 
@@ -102,8 +113,8 @@ abstract sealed class PendingWrite<O> permits PendingWrite.Put, PendingWrite.Del
     }
 
     static final class Delete extends PendingWrite<DeleteOutcome> {
-        Delete(String name) {
-            super(name);
+        Delete(String name, Actor actor) {
+            super(name, actor);
         }
 
         @Override

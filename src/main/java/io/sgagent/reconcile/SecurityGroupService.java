@@ -16,6 +16,24 @@ public interface SecurityGroupService {
 
     ReplaceOutcome replaceAll(HostState desired);
 
+    /**
+     * {@link #put(Vm)} on behalf of {@code actor}, who is named in the audit line of the change. The default
+     * drops the actor, so implementations that keep no audit log need not care.
+     */
+    default PutOutcome put(Vm vm, Actor actor) {
+        return put(vm);
+    }
+
+    /** {@link #delete(String)} on behalf of {@code actor} (see {@link #put(Vm, Actor)}). */
+    default DeleteOutcome delete(String name, Actor actor) {
+        return delete(name);
+    }
+
+    /** {@link #replaceAll(HostState)} on behalf of {@code actor} (see {@link #put(Vm, Actor)}). */
+    default ReplaceOutcome replaceAll(HostState desired, Actor actor) {
+        return replaceAll(desired);
+    }
+
     Optional<VmStatus> get(String name);
 
     List<VmStatus> list();

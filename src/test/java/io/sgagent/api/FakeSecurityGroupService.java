@@ -2,6 +2,7 @@ package io.sgagent.api;
 
 import io.sgagent.model.HostState;
 import io.sgagent.model.Vm;
+import io.sgagent.reconcile.Actor;
 import io.sgagent.reconcile.ConntrackReport;
 import io.sgagent.reconcile.DeleteOutcome;
 import io.sgagent.reconcile.PutOutcome;
@@ -27,6 +28,8 @@ class FakeSecurityGroupService implements SecurityGroupService {
     final List<Vm> puts = new CopyOnWriteArrayList<>();
     final List<String> deletes = new CopyOnWriteArrayList<>();
     final List<HostState> replaces = new CopyOnWriteArrayList<>();
+    /** Who each write was for, in call order (the audit log's actor). */
+    final List<Actor> actors = new CopyOnWriteArrayList<>();
     final Map<String, VmStatus> stored = new TreeMap<>();
 
     Function<Vm, PutOutcome> putBehaviour;
@@ -43,6 +46,7 @@ class FakeSecurityGroupService implements SecurityGroupService {
         puts.clear();
         deletes.clear();
         replaces.clear();
+        actors.clear();
         stored.clear();
         failWith = null;
         putBehaviour = vm -> {
@@ -80,6 +84,24 @@ class FakeSecurityGroupService implements SecurityGroupService {
         if (failWith != null) {
             throw failWith;
         }
+    }
+
+    @Override
+    public synchronized PutOutcome put(Vm vm, Actor actor) {
+        actors.add(actor);
+        return put(vm);
+    }
+
+    @Override
+    public synchronized DeleteOutcome delete(String name, Actor actor) {
+        actors.add(actor);
+        return delete(name);
+    }
+
+    @Override
+    public synchronized ReplaceOutcome replaceAll(HostState desired, Actor actor) {
+        actors.add(actor);
+        return replaceAll(desired);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.sgagent.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sgagent.reconcile.Actor;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -86,6 +87,17 @@ class MutualTlsTest {
         SSLContext tls = CLIENT.clientContext(CA, true);
         assertThat(get(tls, "127.0.0.1", "/api/v1/vms").statusCode()).isEqualTo(200);
         assertThat(get(tls, "localhost", "/api/v1/conntrack").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theAuditLogNamesTheClientCertificateSubject() throws Exception {
+        HttpClient client = HttpClient.newBuilder().sslContext(CLIENT.clientContext(CA, true)).build();
+        HttpRequest put = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/api/v1/vms/web-1"))
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(TestJson.VM))
+                .build();
+        assertThat(client.send(put, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(service.actors).extracting(Actor::name).containsExactly("CN=management-plane");
     }
 
     @Test

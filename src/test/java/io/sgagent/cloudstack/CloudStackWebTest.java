@@ -7,7 +7,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import io.sgagent.api.common.DevicePolicy;
+import io.sgagent.api.common.RequestActors;
 import io.sgagent.config.SgAgentProperties.Limits;
+import io.sgagent.reconcile.Actor;
 import io.sgagent.reconcile.SecurityGroupService;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +47,8 @@ class CloudStackWebTest {
 
         @Bean
         CloudStackAdapter cloudStackAdapter(SecurityGroupService service) {
-            return new CloudStackAdapter(service, new MemoryViewStore(), Limits.defaults());
+            return new CloudStackAdapter(service, new MemoryViewStore(), Limits.defaults(), DevicePolicy.nameOnly(),
+                    RequestActors::current);
         }
     }
 
@@ -62,6 +66,7 @@ class CloudStackWebTest {
             adapter.destroy(CloudStackAdapterTest.call("vmname", view.name()));
         }
         service.puts.clear();
+        service.actors.clear();
     }
 
     private ResultActions call(String command, String json) throws Exception {
@@ -82,6 +87,8 @@ class CloudStackWebTest {
                 .andExpect(jsonPath("$.message").value("programmed: rules seq 1 of i-2-7-VM"));
         call("add_network_rules", RULES).andExpect(jsonPath("$.outcome").value("duplicate"));
         assertThat(service.puts).hasSize(2);
+        assertThat(service.actors).as("no auth filter in this slice: the audit log says anonymous")
+                .containsExactly(Actor.ANONYMOUS, Actor.ANONYMOUS);
         mvc.perform(get("/api/v1/cloudstack/get_rule_logs_for_vms"))
                 .andExpect(status().isOk())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.TEXT_PLAIN))

@@ -2,6 +2,7 @@ package io.sgagent.cloudstack;
 
 import io.sgagent.model.HostState;
 import io.sgagent.model.Vm;
+import io.sgagent.reconcile.Actor;
 import io.sgagent.reconcile.ConntrackReport;
 import io.sgagent.reconcile.DeleteOutcome;
 import io.sgagent.reconcile.PutOutcome;
@@ -23,7 +24,21 @@ final class FakeService implements SecurityGroupService {
     final Map<String, Vm> stored = new TreeMap<>();
     final List<Vm> puts = new CopyOnWriteArrayList<>();
     final List<String> deletes = new CopyOnWriteArrayList<>();
+    /** Who each write was for, in call order (the audit log's actor). */
+    final List<Actor> actors = new CopyOnWriteArrayList<>();
     String failing;
+
+    @Override
+    public PutOutcome put(Vm vm, Actor actor) {
+        actors.add(actor);
+        return put(vm);
+    }
+
+    @Override
+    public DeleteOutcome delete(String name, Actor actor) {
+        actors.add(actor);
+        return delete(name);
+    }
 
     @Override
     public synchronized PutOutcome put(Vm vm) {
