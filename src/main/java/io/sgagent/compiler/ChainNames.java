@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 /**
  * Every kernel object name the agent uses. All start with {@link #PREFIX}, which is how the agent recognises
@@ -84,8 +85,11 @@ public final class ChainNames {
         return PREFIX + "tracked-" + family.label();
     }
 
+    /** Compiled once: every chain name of every VM goes through {@link #vmTag}. */
+    private static final Pattern HASHED_TAG = Pattern.compile(".{13}-[0-9a-f]{8}");
+
     static String vmTag(String vmName) {
-        boolean looksHashed = vmName.matches(".{13}-[0-9a-f]{8}");
+        boolean looksHashed = HASHED_TAG.matcher(vmName).matches();
         if (vmName.length() <= VM_TAG_MAX && !looksHashed) {
             return vmName;
         }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Compiles the desired state of every VM on the host into the complete {@link Ruleset}. Pure and
@@ -28,6 +29,18 @@ import java.util.TreeSet;
  * request order). See docs/ruleset.md for the chain layout and packet walks.
  */
 public final class RulesetCompiler {
+    /**
+     * Parts of the last compile reused by the next while their input is unchanged, so a one-VM update compiles one
+     * VM (issue 11). Null compiles everything afresh (tests compare both ways; the results must be equal).
+     */
+    private CompileMemo memo = new CompileMemo();
+
+    /** This compiler without reuse between compiles: every compile builds everything afresh. */
+    RulesetCompiler withoutMemo() {
+        memo = null;
+        return this;
+    }
+
     /** Conntrack quota of VMs that have none of their own (issue 12; 0 = none). */
     private final int quotaDefault;
 
@@ -50,21 +63,56 @@ public final class RulesetCompiler {
 
     public Ruleset compile(HostState host) {
         checkUniqueChainNames(host);
+        if (memo != null) {
+            memo.retain(host.vms().keySet());
+        }
         List<IpSet> sets = new ArrayList<>();
         for (Family family : Family.values()) {
-            TreeSet<String> untracked = new TreeSet<>();
-            TreeSet<String> tracked = new TreeSet<>();
+            // Per VM: whether it is untracked, and its addresses; the sets are rebuilt only when one of them changes.
+            List<SetMembers> members = new ArrayList<>(host.vms().size());
             for (Vm vm : host.vms().values()) {
-                TreeSet<String> target = NotrackPolicy.untracked(vm, family) ? untracked : tracked;
-                for (IPAddress address : vm.ownAddresses(family)) {
-                    target.add(address.toCanonicalString());
-                }
+                members.add(perVm(vm, "set members " + family, () -> setMembers(vm, family)));
             }
-            sets.add(new IpSet(ChainNames.notrackSet(family), "hash:ip", ipFamily(family), untracked, true));
-            sets.add(new IpSet(ChainNames.trackedSet(family), "hash:ip", ipFamily(family), tracked));
+            sets.addAll(perHost("sets " + family, members, () -> sets(members, family)));
         }
         return new Ruleset(ChainNames.PREFIX, family(host, Family.IPV4), family(host, Family.IPV6), bridge(host),
                 sets);
+    }
+
+    private record SetMembers(boolean untracked, List<String> addresses) {
+    }
+
+    private static SetMembers setMembers(Vm vm, Family family) {
+        return new SetMembers(NotrackPolicy.untracked(vm, family),
+                vm.ownAddresses(family).stream().map(IPAddress::toCanonicalString).toList());
+    }
+
+    private static List<IpSet> sets(List<SetMembers> members, Family family) {
+        TreeSet<String> untracked = new TreeSet<>();
+        TreeSet<String> tracked = new TreeSet<>();
+        for (SetMembers vm : members) {
+            (vm.untracked() ? untracked : tracked).addAll(vm.addresses());
+        }
+        return List.of(new IpSet(ChainNames.notrackSet(family), "hash:ip", ipFamily(family), untracked, true),
+                new IpSet(ChainNames.trackedSet(family), "hash:ip", ipFamily(family), tracked));
+    }
+
+    /** {@code build}'s part of one VM, reused from an earlier compile while the VM is unchanged. */
+    private <T> T perVm(Vm vm, String part, Supplier<T> build) {
+        return memo == null ? build.get() : memo.vm(vm, part, build);
+    }
+
+    /** A host-level part, reused from an earlier compile while {@code input} (all it depends on) is equal. */
+    private <T> T perHost(String part, Object input, Supplier<T> build) {
+        return memo == null ? build.get() : memo.host(part, input, build);
+    }
+
+    /** Top-level rules of a dispatch tree and its sub-chains, built together. */
+    private record Dispatch(List<Rule> rules, List<Chain> subChains) {
+        static Dispatch of(DispatchTree tree, List<String> devices) {
+            List<Rule> rules = tree.build(devices);
+            return new Dispatch(rules, tree.subChains());
+        }
     }
 
     public static IpFamily ipFamily(Family family) {
@@ -79,19 +127,17 @@ public final class RulesetCompiler {
         List<Chain> chains = new ArrayList<>();
         List<String> devices = new ArrayList<>();
         for (Vm vm : host.vms().values()) {
+            chains.addAll(perVm(vm, "anti-spoof " + family, () -> antiSpoof(vm, family)));
             for (Nic nic : vm.nics()) {
-                chains.add(AntiSpoofChains.ip(nic, family));
-                if (family == Family.IPV6) {
-                    chains.add(AntiSpoofChains.ndTarget(nic));
-                }
                 devices.add(nic.device());
             }
         }
         // physdev-in without --physdev-is-bridged: the check also covers frames addressed to the host.
-        DispatchTree antiSpoofDispatch = new DispatchTree(ChainNames.PREFIX + "ds-",
-                device -> new Match.Physdev(device, true, false),
-                device -> new Action.Jump(ChainNames.antiSpoof(device)), "anti-spoof");
-        List<Rule> prerouting = new ArrayList<>(antiSpoofDispatch.build(devices));
+        Dispatch antiSpoofDispatch = perHost("anti-spoof dispatch " + family, devices, () -> Dispatch.of(
+                new DispatchTree(ChainNames.PREFIX + "ds-",
+                        device -> new Match.Physdev(device, true, false),
+                        device -> new Action.Jump(ChainNames.antiSpoof(device)), "anti-spoof"), devices));
+        List<Rule> prerouting = new ArrayList<>(antiSpoofDispatch.rules());
         chains.addAll(antiSpoofDispatch.subChains());
         String notrackSet = ChainNames.notrackSet(family);
         Action decide = new Action.Jump(ChainNames.NOTRACK);
@@ -122,15 +168,26 @@ public final class RulesetCompiler {
         return new TableRules("raw", all, List.of(new HookJump("PREROUTING", ChainNames.PREROUTING)));
     }
 
+    private static List<Chain> antiSpoof(Vm vm, Family family) {
+        List<Chain> chains = new ArrayList<>();
+        for (Nic nic : vm.nics()) {
+            chains.add(AntiSpoofChains.ip(nic, family));
+            if (family == Family.IPV6) {
+                chains.add(AntiSpoofChains.ndTarget(nic));
+            }
+        }
+        return List.copyOf(chains);
+    }
+
     private TableRules filter(HostState host, Family family) {
         List<Chain> vmChains = new ArrayList<>();
         Map<String, String> ownerOf = new TreeMap<>();
         boolean anyQuota = false;
         for (Vm vm : host.vms().values()) {
-            vmChains.add(FilterChains.ingress(vm, family, quotaDefault));
-            vmChains.add(FilterChains.egress(vm, family, quotaDefault));
+            vmChains.add(perVm(vm, "ingress " + family, () -> FilterChains.ingress(vm, family, quotaDefault)));
+            vmChains.add(perVm(vm, "egress " + family, () -> FilterChains.egress(vm, family, quotaDefault)));
             if (QuotaChains.applies(vm, family, quotaDefault)) {
-                vmChains.addAll(QuotaChains.chains(vm, family, quotaDefault));
+                vmChains.addAll(perVm(vm, "quota " + family, () -> QuotaChains.chains(vm, family, quotaDefault)));
                 anyQuota = true;
             }
             for (Nic nic : vm.nics()) {
@@ -138,14 +195,17 @@ public final class RulesetCompiler {
             }
         }
         List<String> devices = new ArrayList<>(ownerOf.keySet());
-        DispatchTree fromVm = new DispatchTree(ChainNames.PREFIX + "de-",
-                device -> new Match.Physdev(device, true, true),
-                device -> new Action.Goto(ChainNames.egress(ownerOf.get(device))), "from");
-        DispatchTree towardsVm = new DispatchTree(ChainNames.PREFIX + "di-",
-                device -> new Match.Physdev(device, false, true),
-                device -> new Action.Goto(ChainNames.ingress(ownerOf.get(device))), "to");
-        List<Rule> forward = new ArrayList<>(fromVm.build(devices));
-        List<Rule> toVm = towardsVm.build(devices);
+        // Both trees depend on the devices and their owners only: rebuilt when a VM or NIC comes or goes.
+        Dispatch fromVm = perHost("from-vm dispatch " + family, ownerOf, () -> Dispatch.of(
+                new DispatchTree(ChainNames.PREFIX + "de-",
+                        device -> new Match.Physdev(device, true, true),
+                        device -> new Action.Goto(ChainNames.egress(ownerOf.get(device))), "from"), devices));
+        Dispatch towardsVm = perHost("to-vm dispatch " + family, ownerOf, () -> Dispatch.of(
+                new DispatchTree(ChainNames.PREFIX + "di-",
+                        device -> new Match.Physdev(device, false, true),
+                        device -> new Action.Goto(ChainNames.ingress(ownerOf.get(device))), "to"), devices));
+        List<Rule> forward = new ArrayList<>(fromVm.rules());
+        List<Rule> toVm = towardsVm.rules();
         vmChains.addAll(fromVm.subChains());
         vmChains.addAll(towardsVm.subChains());
         // Packets from outside towards a VM. Anything else falls off the end of sga-FORWARD back into
@@ -171,15 +231,17 @@ public final class RulesetCompiler {
         List<Chain> chains = new ArrayList<>();
         List<String> devices = new ArrayList<>();
         for (Vm vm : host.vms().values()) {
+            chains.addAll(perVm(vm, "bridge anti-spoof",
+                    () -> vm.nics().stream().map(AntiSpoofChains::bridge).toList()));
             for (Nic nic : vm.nics()) {
-                chains.add(AntiSpoofChains.bridge(nic));
                 devices.add(nic.device());
             }
         }
         // No origin: the bridge family cannot carry comments.
-        DispatchTree dispatch = new DispatchTree(ChainNames.PREFIX + "db-", Match.InInterface::new,
-                device -> new Action.Jump(ChainNames.bridgeAntiSpoof(device)), null);
-        List<Rule> prerouting = dispatch.build(devices);
+        Dispatch dispatch = perHost("bridge dispatch", devices, () -> Dispatch.of(
+                new DispatchTree(ChainNames.PREFIX + "db-", Match.InInterface::new,
+                        device -> new Action.Jump(ChainNames.bridgeAntiSpoof(device)), null), devices));
+        List<Rule> prerouting = dispatch.rules();
         chains.addAll(dispatch.subChains());
         List<Chain> all = new ArrayList<>();
         all.add(new Chain(ChainNames.PREROUTING, prerouting));

@@ -56,6 +56,9 @@ public final class IpsetRenderer {
         StringBuilder out = new StringBuilder();
         for (IpSet set : desired) {
             IpSet old = before.get(set.name());
+            if (old == set) {
+                continue; // the compiler reuses an unchanged set as the same object: nothing to compare
+            }
             if (old == null) {
                 if (!afterRules) {
                     out.append(create(set.name(), set)).append('\n');

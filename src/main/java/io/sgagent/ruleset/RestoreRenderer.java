@@ -75,11 +75,19 @@ public final class RestoreRenderer {
         for (TableRules table : desired.tables()) {
             Map<String, Chain> before = previous.tables().stream().filter(t -> t.table().equals(table.table()))
                     .findFirst().map(t -> byName(t.chains(), Chain::name)).orElse(Map.of());
+            // Identity first: the compiler hands back the very same Chain for what did not change (issue 11), so
+            // a one-VM update compares a handful of chains' rules, not the host's.
             List<Chain> changed = table.chains().stream()
-                    .filter(chain -> !chain.equals(before.get(chain.name()))).toList();
-            Set<String> wanted = table.chains().stream().map(Chain::name).collect(Collectors.toSet());
-            Set<String> obsolete = new TreeSet<>(before.keySet());
-            obsolete.removeAll(wanted);
+                    .filter(chain -> {
+                        Chain old = before.get(chain.name());
+                        return old != chain && !chain.equals(old);
+                    }).toList();
+            Set<String> obsolete = new TreeSet<>();
+            long kept = table.chains().stream().filter(chain -> before.containsKey(chain.name())).count();
+            if (before.size() > kept) {
+                Set<String> wanted = table.chains().stream().map(Chain::name).collect(Collectors.toSet());
+                before.keySet().stream().filter(name -> !wanted.contains(name)).forEach(obsolete::add);
+            }
             if (changed.isEmpty() && obsolete.isEmpty()) {
                 continue;
             }

@@ -29,11 +29,14 @@ public record Rule(List<Match> matches, Action action, String origin) {
     private static final int HASH_HEX_DIGITS = 12;
     private static final Pattern COMMENT = Pattern.compile("-m comment --comment \"" + COMMENT_PREFIX + "([0-9a-f]+)");
 
+    /** Compiled once: String.matches compiles its pattern on every call, and every compiled rule is checked. */
+    private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_.:/\\[\\] +-]{1,200}");
+
     public Rule {
         Objects.requireNonNull(action, "action");
         // Stable sort: modules keep the order they were given, which is the order the save tools print them.
         matches = matches.stream().sorted(Comparator.comparingInt(Match::rank)).toList();
-        if (origin != null && !origin.matches("[A-Za-z0-9_.:/\\[\\] +-]{1,200}")) {
+        if (origin != null && !ORIGIN.matcher(origin).matches()) {
             // Quotes, backslashes and newlines would change how iptables-save quotes the comment.
             throw new IllegalArgumentException("origin not usable in a comment: " + origin);
         }
