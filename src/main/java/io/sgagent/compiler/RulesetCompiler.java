@@ -28,6 +28,21 @@ import java.util.TreeSet;
  * request order). See docs/ruleset.md for the chain layout and packet walks.
  */
 public final class RulesetCompiler {
+    private final ConnMarks marks;
+
+    /** With the default connmark mask ({@link ConnMarks#DEFAULT}). */
+    public RulesetCompiler() {
+        this(ConnMarks.DEFAULT);
+    }
+
+    public RulesetCompiler(ConnMarks marks) {
+        this.marks = marks;
+    }
+
+    /** The connmark layout the compiled rules write; the conntrack cleanup lists flows by it. */
+    public ConnMarks connMarks() {
+        return marks;
+    }
 
     public Ruleset compile(HostState host) {
         checkUniqueChainNames(host);
@@ -107,8 +122,8 @@ public final class RulesetCompiler {
         List<Chain> vmChains = new ArrayList<>();
         Map<String, String> ownerOf = new TreeMap<>();
         for (Vm vm : host.vms().values()) {
-            vmChains.add(FilterChains.ingress(vm, family));
-            vmChains.add(FilterChains.egress(vm, family));
+            vmChains.add(marks.ingress(vm, FilterChains.ingress(vm, family)));
+            vmChains.add(marks.egress(vm, FilterChains.egress(vm, family)));
             for (Nic nic : vm.nics()) {
                 ownerOf.put(nic.device(), vm.name());
             }

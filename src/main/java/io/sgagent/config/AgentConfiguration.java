@@ -102,7 +102,7 @@ public class AgentConfiguration {
     @Bean
     HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, KernelReader kernel,
                                   DesiredStateStore store, SgAgentProperties properties) {
-        return new HostReconciler(new RulesetCompiler(), executor, conntrack, kernel, store, Clock.systemUTC(),
+        return new HostReconciler(new RulesetCompiler(properties.conntrack().connMarks()), executor, conntrack, kernel, store, Clock.systemUTC(),
                 properties.limits().vmsPerHost());
     }
 

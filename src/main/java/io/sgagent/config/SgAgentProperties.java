@@ -1,5 +1,6 @@
 package io.sgagent.config;
 
+import io.sgagent.compiler.ConnMarks;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -14,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param api       API access control
  * @param limits    size limits of API requests (docs/security.md)
  * @param devices   which device names a VM NIC may claim
+ * @param conntrack how the agent marks and finds the flows of its VMs
  */
 @ConfigurationProperties(prefix = "sgagent")
 public record SgAgentProperties(
@@ -22,7 +24,22 @@ public record SgAgentProperties(
         @DefaultValue Api api,
         @DefaultValue Reconcile reconcile,
         @DefaultValue Limits limits,
-        @DefaultValue Devices devices) {
+        @DefaultValue Devices devices,
+        @DefaultValue Conntrack conntrack) {
+
+    /**
+     * @param markMask the connmark bits the agent may write (two equal fields: ingress slot, egress slot), e.g.
+     *                 {@code 0x3fff}; bits outside it are left to other software (docs/ruleset.md, "Connection marks")
+     */
+    public record Conntrack(@DefaultValue("0x3fff") String markMask) {
+        public Conntrack {
+            ConnMarks.parse(markMask);
+        }
+
+        public ConnMarks connMarks() {
+            return ConnMarks.parse(markMask);
+        }
+    }
 
     /**
      * @param pattern regular expression a VM NIC's device must match in full (default: libvirt and Xen taps); keeps
