@@ -89,7 +89,8 @@ class ConntrackCleanup {
                 || NotrackPolicy.untracked(vm, Family.IPV6) ? trackedPeers() : Set.of();
         int cut = 0;
         for (Family family : Family.values()) {
-            if (vm.ownAddresses(family).isEmpty()) {
+            // Not ownAddresses(): the MAC-derived link-local address alone carries NDP only, which is never tracked.
+            if (vm.nics().stream().allMatch(nic -> nic.addresses(family).isEmpty())) {
                 continue;
             }
             // A VM-to-VM flow of this host can carry this VM's slot in both fields: list each entry once.
