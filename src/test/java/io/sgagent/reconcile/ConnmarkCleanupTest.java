@@ -77,6 +77,18 @@ class ConnmarkCleanupTest {
     }
 
     @Test
+    void aFamilyWithoutAddressesIsNotListed() {
+        reconciler.put(neighbour("db", 1, 22));
+        kernel.forgetCalls();
+
+        reconciler.put(neighbour("db", 2, 80));
+
+        assertThat(kernel.calls().stream().map(FakeKernel.Call::argv)
+                .filter(argv -> argv.get(0).equals("conntrack") && argv.contains("-L")))
+                .hasSize(2).allSatisfy(argv -> assertThat(argv).containsSubsequence("-f", "ipv4"));
+    }
+
+    @Test
     void cutsFlowsMarkedInEitherFieldAndKeepsAllowedOnes() {
         reconciler.put(web(1, 22));
         String byIngress = flow("198.51.100.9", "10.0.0.1", 40000, 22, MARKS.ingressValue("web"));
