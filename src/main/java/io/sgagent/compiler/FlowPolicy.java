@@ -15,6 +15,12 @@ public final class FlowPolicy {
     private FlowPolicy() {
     }
 
+    /** True if one end of the flow's original tuple is one of the VM's own addresses. */
+    public static boolean involves(Vm vm, ConntrackEntry flow) {
+        Family family = flow.ipv6() ? Family.IPV6 : Family.IPV4;
+        return owns(vm, flow.source(), family) || owns(vm, flow.destination(), family);
+    }
+
     /** True if the flow does not involve the VM or its rules still allow it. */
     public static boolean stillAllowed(Vm vm, ConntrackEntry flow) {
         Family family = flow.ipv6() ? Family.IPV6 : Family.IPV4;
@@ -34,7 +40,8 @@ public final class FlowPolicy {
      */
     public static boolean staleUntracked(Vm vm, ConntrackEntry flow, java.util.Set<String> trackedPeers) {
         Family family = flow.ipv6() ? Family.IPV6 : Family.IPV4;
-        if (!NotrackPolicy.untracked(vm, family)) {
+        // Another VM's entry (listed because it shares a connmark slot) is never this VM's to judge.
+        if (!NotrackPolicy.untracked(vm, family) || !involves(vm, flow)) {
             return false;
         }
         String peer = owns(vm, flow.source(), family) ? flow.destination() : flow.source();

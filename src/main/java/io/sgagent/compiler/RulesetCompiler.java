@@ -43,22 +43,38 @@ public final class RulesetCompiler {
 
     /** Conntrack quota of VMs that have none of their own (issue 12; 0 = none). */
     private final int quotaDefault;
+    private final ConnMarks marks;
 
+    /** No default quota, the default connmark mask ({@link ConnMarks#DEFAULT}). */
     public RulesetCompiler() {
-        this(0);
+        this(0, ConnMarks.DEFAULT);
     }
 
     public RulesetCompiler(int quotaDefault) {
+        this(quotaDefault, ConnMarks.DEFAULT);
+    }
+
+    public RulesetCompiler(ConnMarks marks) {
+        this(0, marks);
+    }
+
+    public RulesetCompiler(int quotaDefault, ConnMarks marks) {
         if (quotaDefault < 0 || quotaDefault > Vm.CONNTRACK_LIMIT_MAX) {
             throw new IllegalArgumentException("the default conntrack quota must be between 0 and "
                     + Vm.CONNTRACK_LIMIT_MAX);
         }
         this.quotaDefault = quotaDefault;
+        this.marks = marks;
     }
 
     /** The conntrack quota the compiled rules give this VM (0: none). */
     public int quota(Vm vm) {
         return QuotaChains.limit(vm, quotaDefault);
+    }
+
+    /** The connmark layout the compiled rules write; the conntrack cleanup lists flows by it. */
+    public ConnMarks connMarks() {
+        return marks;
     }
 
     public Ruleset compile(HostState host) {
@@ -184,8 +200,10 @@ public final class RulesetCompiler {
         Map<String, String> ownerOf = new TreeMap<>();
         boolean anyQuota = false;
         for (Vm vm : host.vms().values()) {
-            vmChains.add(perVm(vm, "ingress " + family, () -> FilterChains.ingress(vm, family, quotaDefault)));
-            vmChains.add(perVm(vm, "egress " + family, () -> FilterChains.egress(vm, family, quotaDefault)));
+            vmChains.add(perVm(vm, "ingress " + family,
+                    () -> marks.ingress(vm, FilterChains.ingress(vm, family, quotaDefault))));
+            vmChains.add(perVm(vm, "egress " + family,
+                    () -> marks.egress(vm, FilterChains.egress(vm, family, quotaDefault))));
             if (QuotaChains.applies(vm, family, quotaDefault)) {
                 vmChains.addAll(perVm(vm, "quota " + family, () -> QuotaChains.chains(vm, family, quotaDefault)));
                 anyQuota = true;

@@ -103,7 +103,8 @@ public class AgentConfiguration {
     @Bean
     HostReconciler hostReconciler(NetfilterExecutor executor, ConntrackClient conntrack, KernelReader kernel,
                                   DesiredStateStore store, SgAgentProperties properties) {
-        return new HostReconciler(new RulesetCompiler(properties.conntrack().vmLimit()), executor, conntrack, kernel, store, Clock.systemUTC(),
+        return new HostReconciler(new RulesetCompiler(properties.conntrack().vmLimit(), properties.conntrack().connMarks()),
+                executor, conntrack, kernel, store, Clock.systemUTC(),
                 properties.limits().vmsPerHost());
     }
 

@@ -1,5 +1,6 @@
 package io.sgagent.config;
 
+import io.sgagent.compiler.ConnMarks;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -13,7 +14,8 @@ import org.springframework.util.unit.DataSize;
  * @param stateDir  directory holding the durable desired state
  * @param api       API access control
  * @param limits    size limits of API requests (docs/security.md)
- * @param conntrack per-VM conntrack quotas and the conntrack capacity guard (issue 12)
+ * @param conntrack per-VM conntrack quotas, the conntrack capacity guard (issue 12) and the connmarks by which the
+ *                  agent finds the flows of its VMs
  * @param devices   which device names a VM NIC may claim
  */
 @ConfigurationProperties(prefix = "sgagent")
@@ -37,13 +39,17 @@ public record SgAgentProperties(
      * @param manageLimit   raise nf_conntrack_max (and the hash size) when the table runs hot; initial network
      *                      namespace only
      * @param memoryBudget  upper bound of the table's memory when {@code manageLimit} raises it
+     * @param markMask      the connmark bits the agent may write (two equal fields: ingress slot, egress slot), e.g.
+     *                      {@code 0x3fff}; bits outside it are left to other software (docs/ruleset.md,
+     *                      "Connection marks")
      */
     public record Conntrack(
             @DefaultValue("0") int vmLimit,
             @DefaultValue("15s") Duration guardInterval,
             @DefaultValue("10") int topTalkers,
             @DefaultValue("false") boolean manageLimit,
-            @DefaultValue("256MB") DataSize memoryBudget) {
+            @DefaultValue("256MB") DataSize memoryBudget,
+            @DefaultValue("0x3fff") String markMask) {
 
         public Conntrack {
             if (vmLimit < 0 || vmLimit > 10_000_000) {
@@ -55,11 +61,16 @@ public record SgAgentProperties(
             if (guardInterval == null || guardInterval.isNegative()) {
                 throw new IllegalArgumentException("sgagent.conntrack.guard-interval must not be negative");
             }
+            ConnMarks.parse(markMask);
+        }
+
+        public ConnMarks connMarks() {
+            return ConnMarks.parse(markMask);
         }
 
         /** The defaults, for code that runs without property binding (tests, tools). */
         public static Conntrack defaults() {
-            return new Conntrack(0, Duration.ofSeconds(15), 10, false, DataSize.ofMegabytes(256));
+            return new Conntrack(0, Duration.ofSeconds(15), 10, false, DataSize.ofMegabytes(256), "0x3fff");
         }
     }
 

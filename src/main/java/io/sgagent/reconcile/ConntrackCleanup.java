@@ -1,6 +1,7 @@
 package io.sgagent.reconcile;
 
 import inet.ipaddr.IPAddress;
+import io.sgagent.compiler.ConnMarks;
 import io.sgagent.compiler.FlowPolicy;
 import io.sgagent.compiler.NotrackPolicy;
 import io.sgagent.model.Family;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The reconciler asks for the cleanup of a change ({@link #afterPut}, {@link #afterDelete}) while it holds the
  * write lock and gets back the work to run once the lock is released; the caller runs it before answering, so
- * the flows are gone when the request returns. A new strategy (e.g. listing a VM's flows by connmark) replaces
- * {@link #cutFlowsNoLongerAllowed} without touching the reconciler.
+ * the flows are gone when the request returns. A narrowing change lists the VM's flows by connmark (kernel-filtered,
+ * cheap at any table size); removed addresses and deleted VMs are flushed by address, which also catches flows the
+ * agent never marked (e.g. created before an upgrade) and flows to the hypervisor itself, which pass no VM chain.
  *
  * <p>Thread-safe: holds no mutable state; it reads the published snapshot, never a state being written.
  */
@@ -31,11 +33,13 @@ class ConntrackCleanup {
     private final ConntrackClient conntrack;
     private final KernelReader kernel;
     private final Supplier<Snapshot> programmed;
+    private final ConnMarks marks;
 
-    ConntrackCleanup(ConntrackClient conntrack, KernelReader kernel, Supplier<Snapshot> programmed) {
+    ConntrackCleanup(ConntrackClient conntrack, KernelReader kernel, Supplier<Snapshot> programmed, ConnMarks marks) {
         this.conntrack = conntrack;
         this.kernel = kernel;
         this.programmed = programmed;
+        this.marks = marks;
     }
 
     /** The work after {@code previous} (null: a new VM) became {@code next}; null when there is none. */
@@ -72,20 +76,32 @@ class ConntrackCleanup {
 
     /**
      * Deletes the conntrack entries of this VM's flows that its rules no longer allow, or that an untracked VM
-     * no longer sees tracked. Only this VM's entries are listed.
+     * no longer sees tracked. Only this VM's entries are listed: by its connmark slot in the ingress and the egress
+     * field (docs/ruleset.md, "Connection marks"), filtered by the kernel, so the cost follows the VM's flows and
+     * not the size of the table. Another VM may share the slot; its entries are listed too but left alone, because
+     * only entries with one of this VM's addresses at either end are judged.
+     *
+     * <p>A flow is marked by the first packet each chain sees after the marking rule exists; a flow that stayed
+     * idle since the agent was upgraded to marks is not listed (docs/ruleset.md).
      */
     void cutFlowsNoLongerAllowed(Vm vm) {
         Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4)
                 || NotrackPolicy.untracked(vm, Family.IPV6) ? trackedPeers() : Set.of();
         int cut = 0;
-        // Listed addresses (not the MAC-derived link-local one: link-local traffic is NDP and never tracked),
-        // so a change costs two listings per address, whatever the size of the host.
-        Set<String> listed = new LinkedHashSet<>();
         for (Family family : Family.values()) {
-            vm.nics().forEach(nic -> nic.addresses(family).forEach(a -> listed.add(a.toCanonicalString())));
-        }
-        for (String address : listed) {
-            for (ConntrackEntry entry : conntrack.entriesOf(address)) {
+            // Not ownAddresses(): the MAC-derived link-local address alone carries NDP only, which is never tracked.
+            if (vm.nics().stream().allMatch(nic -> nic.addresses(family).isEmpty())) {
+                continue;
+            }
+            // A VM-to-VM flow of this host can carry this VM's slot in both fields: list each entry once.
+            Set<ConntrackEntry> listed = new LinkedHashSet<>();
+            for (ConnMarks.Filter filter : marks.filtersOf(vm.name())) {
+                listed.addAll(conntrack.entriesMarked(family.label(), filter.value(), filter.mask()));
+            }
+            for (ConntrackEntry entry : listed) {
+                if (!FlowPolicy.involves(vm, entry)) {
+                    continue;
+                }
                 if (!FlowPolicy.stillAllowed(vm, entry) || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers)) {
                     conntrack.delete(entry);
                     cut++;

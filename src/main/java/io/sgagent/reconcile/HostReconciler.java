@@ -42,7 +42,8 @@ public class HostReconciler implements SecurityGroupService {
         this.executor = executor;
         executor.events(observer);
         // The cleanup judges flows by the snapshot the transaction publishes (read at cleanup time).
-        ConntrackCleanup cleanup = new ConntrackCleanup(conntrack, kernel, this::programmed);
+        ConntrackCleanup cleanup = new ConntrackCleanup(conntrack, kernel, this::programmed,
+                compiler.connMarks());
         this.transaction = new HostTransaction(compiler, executor, store, clock, vmsPerHost, cleanup, observer);
         this.combiner = new WriteCombiner(transaction::applyBatch, observer);
         this.sync = new KernelSync(transaction, combiner, executor, clock, observer);

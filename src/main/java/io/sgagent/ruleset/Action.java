@@ -35,4 +35,16 @@ public sealed interface Action {
             return "-g " + chain;
         }
     }
+
+    /**
+     * {@code -j CONNMARK --set-xmark value/mask}: writes {@code value} into the bits of {@code mask} of the flow's
+     * conntrack mark and leaves the other bits alone. Does nothing to an untracked packet (it has no entry). Hex,
+     * lower case, no leading zeros: the way iptables-save 1.8.9 prints it.
+     */
+    record ConnMark(long value, long mask) implements Action {
+        @Override
+        public String render() {
+            return "-j CONNMARK --set-xmark 0x" + Long.toHexString(value) + "/0x" + Long.toHexString(mask);
+        }
+    }
 }

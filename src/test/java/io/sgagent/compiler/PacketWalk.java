@@ -59,6 +59,9 @@ final class PacketWalk {
                 }
                 return verdict.target();
             }
+            if (action instanceof Action.ConnMark) {
+                continue; // writes the flow's mark and goes on, like the kernel's CONNMARK target
+            }
             if (action instanceof Action.Goto go) {
                 return walk(go.chain(), packet, depth + 1);
             }

@@ -76,6 +76,7 @@ class SaveParserTest {
             -A sga-FORWARD -m comment --comment "sga:4275c2b25f3b from vnet1" -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-ports
             -A sga-FORWARD -m comment --comment "sga:69616f462407 from outside" -j sga-TO-VM
             -A sga-TO-VM -m comment --comment "sga:677c8705b55a to vnet1" -m physdev --physdev-out vnet1 --physdev-is-bridged -g sga-i-ports
+            -A sga-e-ports -m comment --comment "sga:7b3c6608b9a6 ports egress-mark" -j CONNMARK --set-xmark 0x3200/0x3f80
             -A sga-e-ports -p udp -m comment --comment "sga:dfca29d6adad dhcp-client" -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK
             -A sga-e-ports -p udp -m comment --comment "sga:beca3a2d3bca dns-udp" -m multiport --dports 53 -g sga-EGRESS-OK
             -A sga-e-ports -p tcp -m comment --comment "sga:f32a75476a4d dns-tcp" -m tcp --dport 53 -g sga-EGRESS-OK
@@ -83,6 +84,7 @@ class SaveParserTest {
             -A sga-e-ports -d 10.0.0.1/32 -p udp -m comment --comment "sga:fea8df60ab14 ports egress[1]" -m multiport --dports 123 -g sga-EGRESS-OK
             -A sga-e-ports -m comment --comment "sga:22def7bf6ccd reply" -m conntrack --ctstate RELATED,ESTABLISHED -g sga-EGRESS-OK
             -A sga-e-ports -j DROP
+            -A sga-i-ports -m comment --comment "sga:7d3d902c7a93 ports ingress-mark" -j CONNMARK --set-xmark 0x64/0x7f
             -A sga-i-ports -p udp -m comment --comment "sga:b50396d0b606 dhcp-server-reply" -m multiport --sports 67 -m multiport --dports 68 -j ACCEPT
             -A sga-i-ports -p tcp -m comment --comment "sga:157d6dccdcc8 ports ingress[0]" -m tcp --dport 22 -j ACCEPT
             -A sga-i-ports -s 10.0.0.0/8 -p tcp -m comment --comment "sga:799c98791b75 ports ingress[1]" -m tcp --dport 8000:8080 -j ACCEPT
@@ -161,6 +163,8 @@ class SaveParserTest {
         assertThat(filter.hookJumpPositions()).containsExactly(entry("FORWARD", List.of(2)));
         assertThat(filter.chainRules()).containsOnlyKeys(filter.ownChains());
         assertThat(filter.chainRules().get("sga-i-ports")).containsExactly(
+                "-A sga-i-ports -m comment --comment \"sga:7d3d902c7a93 ports ingress-mark\" -j CONNMARK --set-xmark"
+                        + " 0x64/0x7f",
                 "-A sga-i-ports -p udp -m comment --comment \"sga:b50396d0b606 dhcp-server-reply\" -m multiport --sports 67"
                         + " -m multiport --dports 68 -j ACCEPT",
                 "-A sga-i-ports -p tcp -m comment --comment \"sga:157d6dccdcc8 ports ingress[0]\" -m tcp --dport 22"
@@ -170,7 +174,7 @@ class SaveParserTest {
                 "-A sga-i-ports -m comment --comment \"sga:815cae8d4140 reply\" -m conntrack --ctstate"
                         + " RELATED,ESTABLISHED -j ACCEPT",
                 "-A sga-i-ports -j DROP");
-        assertThat(filter.chainHashes().get("sga-i-ports")).startsWith("b50396d0b606", "157d6dccdcc8");
+        assertThat(filter.chainHashes().get("sga-i-ports")).startsWith("7d3d902c7a93", "b50396d0b606", "157d6dccdcc8");
 
         KernelTable raw = tables.get("raw");
         assertThat(raw.ownChains()).containsExactlyInAnyOrder("sga-NOTRACK", "sga-PREROUTING", "sga-s-vnet1");
@@ -290,6 +294,7 @@ class SaveParserTest {
         String save = """
                 *filter
                 :sga-e-numeric - [0:0]
+                -A sga-e-numeric -m comment --comment "sga:e07e1ca00c9b numeric egress-mark" -j CONNMARK --set-xmark 0x2480/0x3f80
                 -A sga-e-numeric -p udp -m comment --comment "sga:dfca29d6adad dhcp-client" -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK
                 -A sga-e-numeric -p udp -m comment --comment "sga:beca3a2d3bca dns-udp" -m multiport --dports 53 -g sga-EGRESS-OK
                 -A sga-e-numeric -p tcp -m comment --comment "sga:f32a75476a4d dns-tcp" -m tcp --dport 53 -g sga-EGRESS-OK

@@ -9,6 +9,7 @@ import static io.sgagent.fixtures.VmFixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sgagent.compiler.ChainNames;
+import io.sgagent.compiler.ConnMarks;
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.fixtures.FakeKernel;
 import io.sgagent.fixtures.InMemoryStateStore;
@@ -253,8 +254,10 @@ class HostReconcilerTest {
     @Test
     void narrowingCutsTheFlowsTheNewRulesNoLongerAllowB6() {
         reconciler.put(web(1, 22));
+        // Marked as web's ingress chain marks it (ConnmarkCleanupTest covers the listing by mark).
         String ssh = "tcp      6 431999 ESTABLISHED src=10.0.0.9 dst=10.0.0.1 sport=40000 dport=22 "
-                + "src=10.0.0.1 dst=10.0.0.9 sport=22 dport=40000 [ASSURED] mark=0 use=1";
+                + "src=10.0.0.1 dst=10.0.0.9 sport=22 dport=40000 [ASSURED] mark="
+                + ConnMarks.DEFAULT.ingressValue("web") + " use=1";
         kernel.addFlow(ssh);
 
         reconciler.put(web(2, 80));

@@ -1,0 +1,155 @@
+package io.sgagent.reconcile;
+
+import static io.sgagent.fixtures.VmFixtures.ANY4;
+import static io.sgagent.fixtures.VmFixtures.ANY6;
+import static io.sgagent.fixtures.VmFixtures.aVm;
+import static io.sgagent.fixtures.VmFixtures.all;
+import static io.sgagent.fixtures.VmFixtures.tcp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sgagent.compiler.ConnMarks;
+import io.sgagent.compiler.RulesetCompiler;
+import io.sgagent.fixtures.FakeKernel;
+import io.sgagent.fixtures.InMemoryStateStore;
+import io.sgagent.model.Vm;
+import io.sgagent.netfilter.ConntrackClient;
+import io.sgagent.netfilter.KernelReader;
+import io.sgagent.netfilter.NetfilterExecutor;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * B6 cleanup lists a VM's flows by its connmark slots (kernel-filtered), judges only entries with one of its
+ * addresses, and leaves everything else alone. The fake kernel filters {@code conntrack -L -m} by the line's
+ * {@code mark=} the way the tool does; kernel ITs prove the marks are really written (ConntrackFlowsIT).
+ */
+class ConnmarkCleanupTest {
+    private static final ConnMarks MARKS = ConnMarks.DEFAULT;
+    private final FakeKernel kernel = new FakeKernel();
+    private HostReconciler reconciler;
+
+    @BeforeEach
+    void start() throws Exception {
+        reconciler = new HostReconciler(new RulesetCompiler(MARKS), new NetfilterExecutor(kernel, 10),
+                new ConntrackClient(kernel), new KernelReader(kernel), new InMemoryStateStore(), Clock.systemUTC(),
+                100);
+        reconciler.start();
+    }
+
+    static Vm web(long seq, int port) {
+        return aVm("web").seq(seq).nic("vnet1", "02:00:00:00:00:01", List.of("10.0.0.1"), List.of("2001:db8::1"))
+                .ingress(tcp(port).from(ANY4, ANY6)).build();
+    }
+
+    static Vm neighbour(String name, long seq, int port) {
+        return aVm(name).seq(seq).nic("vnet2", "02:00:00:00:00:02", List.of("10.0.0.2"), List.of())
+                .ingress(tcp(port).from(ANY4)).egress(tcp(port).to(ANY4)).build();
+    }
+
+    /** A name other than web whose slot is web's: the two share their marks. */
+    static String sharingWebsSlot() {
+        return IntStream.range(0, 100_000).mapToObj(i -> "vm" + i)
+                .filter(name -> MARKS.slot(name) == MARKS.slot("web")).findFirst().orElseThrow();
+    }
+
+    static String flow(String src, String dst, int sport, int dport, long mark) {
+        return "tcp      6 431999 ESTABLISHED src=" + src + " dst=" + dst + " sport=" + sport + " dport=" + dport
+                + " src=" + dst + " dst=" + src + " sport=" + dport + " dport=" + sport + " [ASSURED] mark=" + mark
+                + " use=1";
+    }
+
+    @Test
+    void aNarrowingUpdateListsByMarkNeverByAddress() {
+        reconciler.put(web(1, 22));
+        kernel.forgetCalls();
+
+        reconciler.put(web(2, 80));
+
+        List<List<String>> listings = kernel.calls().stream().map(FakeKernel.Call::argv)
+                .filter(argv -> argv.get(0).equals("conntrack") && argv.contains("-L")).toList();
+        assertThat(listings).hasSize(4).allSatisfy(argv -> assertThat(argv).contains("-m")
+                .doesNotContain("-s", "-d"));
+        assertThat(listings).extracting(argv -> argv.get(argv.indexOf("-f") + 1))
+                .containsExactly("ipv4", "ipv4", "ipv6", "ipv6");
+    }
+
+    @Test
+    void aFamilyWithoutAddressesIsNotListed() {
+        reconciler.put(neighbour("db", 1, 22));
+        kernel.forgetCalls();
+
+        reconciler.put(neighbour("db", 2, 80));
+
+        assertThat(kernel.calls().stream().map(FakeKernel.Call::argv)
+                .filter(argv -> argv.get(0).equals("conntrack") && argv.contains("-L")))
+                .hasSize(2).allSatisfy(argv -> assertThat(argv).containsSubsequence("-f", "ipv4"));
+    }
+
+    @Test
+    void cutsFlowsMarkedInEitherFieldAndKeepsAllowedOnes() {
+        reconciler.put(web(1, 22));
+        String byIngress = flow("198.51.100.9", "10.0.0.1", 40000, 22, MARKS.ingressValue("web"));
+        String byEgress = flow("198.51.100.9", "10.0.0.1", 40001, 22, MARKS.egressValue("web"));
+        String stillAllowed = flow("198.51.100.9", "10.0.0.1", 40002, 80, MARKS.ingressValue("web"));
+        List.of(byIngress, byEgress, stillAllowed).forEach(kernel::addFlow);
+
+        reconciler.put(web(2, 80));
+
+        assertThat(kernel.flows()).containsExactly(stillAllowed);
+    }
+
+    @Test
+    void aVmToVmFlowIsCutWhenEitherSideNarrows() {
+        Vm db = neighbour("db", 1, 22);
+        reconciler.put(web(1, 22));
+        reconciler.put(db);
+        // db -> web:22. The original direction passed db's egress and web's ingress chain, a reply the other two.
+        String original = flow("10.0.0.2", "10.0.0.1", 40000, 22, MARKS.egressValue("db") | MARKS.ingressValue("web"));
+        String replied = flow("10.0.0.2", "10.0.0.1", 40001, 22, MARKS.egressValue("web") | MARKS.ingressValue("db"));
+        kernel.addFlow(original);
+        kernel.addFlow(replied);
+
+        reconciler.put(web(2, 80));
+        assertThat(kernel.flows()).as("web's ingress no longer allows port 22").isEmpty();
+
+        reconciler.put(web(3, 22));
+        kernel.addFlow(original);
+        kernel.addFlow(replied);
+        reconciler.put(neighbour("db", 2, 80));
+        assertThat(kernel.flows()).as("db's egress no longer allows port 22").isEmpty();
+    }
+
+    @Test
+    void aNeighbourSharingTheSlotKeepsItsFlows() {
+        String other = sharingWebsSlot();
+        reconciler.put(web(1, 22));
+        reconciler.put(neighbour(other, 1, 22));
+        String webs = flow("198.51.100.9", "10.0.0.1", 40000, 22, MARKS.ingressValue("web"));
+        String neighbours = flow("198.51.100.9", "10.0.0.2", 40000, 22, MARKS.ingressValue(other));
+        kernel.addFlow(webs);
+        kernel.addFlow(neighbours);
+
+        // web becomes untracked: its tracked flows with remote peers go stale and are cut; the neighbour's flow,
+        // listed under the same mark, involves none of web's addresses and must not be judged by web's policy.
+        reconciler.put(aVm("web").seq(2).nic("vnet1", "02:00:00:00:00:01", List.of("10.0.0.1"),
+                List.of("2001:db8::1")).ingress(all().from(ANY4, ANY6)).build());
+
+        assertThat(kernel.flows()).containsExactly(neighbours);
+    }
+
+    @Test
+    void unmarkedFlowsAreLeftByUpdatesButFlushedOnDelete() {
+        reconciler.put(web(1, 22));
+        String beforeMarks = flow("198.51.100.9", "10.0.0.1", 40000, 22, 0);
+        kernel.addFlow(beforeMarks);
+
+        reconciler.put(web(2, 80));
+        assertThat(kernel.flows()).as("not listed by mark (documented upgrade limit)").containsExactly(beforeMarks);
+
+        reconciler.delete("web");
+        assertThat(kernel.flows()).as("B7 flushes by address").isEmpty();
+    }
+}
