@@ -1,7 +1,7 @@
 package io.sgagent.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.sgagent.model.Cidr;
+import io.sgagent.model.NormalisedRule;
 import io.sgagent.model.SgRule;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -48,19 +48,11 @@ record RuleDto(
         List<String> cidrs) {
 
     /**
-     * The normalised request form of a model rule: protocol by its normalised name, ports spelled out
-     * (all ports = 1-65535), "any" ICMP type/code as -1, canonical CIDR text.
+     * The normalised request form of a model rule ({@link NormalisedRule}: the same form the stored state
+     * document writes).
      */
     static RuleDto from(SgRule rule) {
-        Integer portStart = rule.ports() == null ? null : rule.ports().start();
-        Integer portEnd = rule.ports() == null ? null : rule.ports().end();
-        Integer icmpType = null;
-        Integer icmpCode = null;
-        if (rule.icmp() != null) {
-            icmpType = rule.icmp().type() == null ? -1 : rule.icmp().type();
-            icmpCode = rule.icmp().code() == null ? -1 : rule.icmp().code();
-        }
-        return new RuleDto(rule.protocol().name(), portStart, portEnd, icmpType, icmpCode,
-                rule.cidrs().stream().map(Cidr::toString).toList());
+        NormalisedRule n = NormalisedRule.of(rule);
+        return new RuleDto(n.protocol(), n.portStart(), n.portEnd(), n.icmpType(), n.icmpCode(), n.cidrs());
     }
 }

@@ -8,6 +8,7 @@ import io.sgagent.model.Cidr;
 import io.sgagent.model.Family;
 import io.sgagent.model.IcmpMatch;
 import io.sgagent.model.Nic;
+import io.sgagent.model.NormalisedRule;
 import io.sgagent.model.PortRange;
 import io.sgagent.model.Protocol;
 import io.sgagent.model.SgRule;
@@ -64,17 +65,10 @@ record VmDocument(Integer format, String name, Long vmId, Long seq, List<NicDocu
                 nic.ipv6().stream().map(IPAddress::toCanonicalString).toList());
     }
 
+    /** The normalised form the API answers with too ({@link NormalisedRule}). */
     private static RuleDocument rule(SgRule rule) {
-        Integer portStart = rule.ports() == null ? null : rule.ports().start();
-        Integer portEnd = rule.ports() == null ? null : rule.ports().end();
-        Integer icmpType = null;
-        Integer icmpCode = null;
-        if (rule.icmp() != null) {
-            icmpType = rule.icmp().type() == null ? -1 : rule.icmp().type();
-            icmpCode = rule.icmp().code() == null ? -1 : rule.icmp().code();
-        }
-        return new RuleDocument(rule.protocol().name(), portStart, portEnd, icmpType, icmpCode,
-                rule.cidrs().stream().map(Cidr::toString).toList());
+        NormalisedRule n = NormalisedRule.of(rule);
+        return new RuleDocument(n.protocol(), n.portStart(), n.portEnd(), n.icmpType(), n.icmpCode(), n.cidrs());
     }
 
     /**
