@@ -7,9 +7,7 @@ import java.nio.charset.StandardCharsets;
 import io.sgagent.ruleset.ConntrackEntry;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.Map;
@@ -34,22 +32,6 @@ public class ConntrackClient {
     }
 
     public record Figures(long entries, long limit, Map<String, Long> stats) {
-    }
-
-    /** Entries whose original source or destination is {@code address} (filtered by the tool, not by us). */
-    public List<ConntrackEntry> entriesOf(String address) {
-        Set<ConntrackEntry> entries = new LinkedHashSet<>();
-        for (String flag : List.of("-s", "-d")) {
-            ProcessResult result = runner.run(List.of("conntrack", "-L", "-f", familyOf(address), flag, address),
-                    null);
-            for (String line : result.stdout().split("\n")) {
-                ConntrackEntry entry = ConntrackEntry.parse(line);
-                if (entry != null) {
-                    entries.add(entry);
-                }
-            }
-        }
-        return new ArrayList<>(entries);
     }
 
     /**
