@@ -83,8 +83,10 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule onlyReconcileStartsThreads = noClasses()
             .that().resideOutsideOfPackage("io.sgagent.reconcile..")
+            .and().doNotHaveFullyQualifiedName("io.sgagent.netfilter.ToolCalls")
             .should().callMethod(Thread.class, "start")
             .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.Executors")
             .orShould().callConstructorWhere(target(owner(assignableTo(Thread.class))))
-            .because("the threads are the request threads and the drift thread (docs/architecture.md)");
+            .because("the threads are the request threads, the drift thread and the tool-call pool that runs "
+                    + "independent kernel tools side by side (docs/architecture.md)");
 }

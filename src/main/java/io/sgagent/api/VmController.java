@@ -4,11 +4,14 @@ import io.sgagent.api.common.DevicePolicy;
 import io.sgagent.api.common.OutcomeProblems;
 import io.sgagent.api.common.RequestActors;
 import io.sgagent.config.SgAgentProperties;
+import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
 import io.sgagent.reconcile.ConntrackQuotas;
 import io.sgagent.reconcile.SecurityGroupService;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -48,7 +51,9 @@ class VmController implements VmApiDocs {
     @PutMapping(path = "/{name}", consumes = JSON, produces = JSON)
     public VmStatusResponse put(@PathVariable String name, @RequestBody VmRequest body) {
         Vm vm = VmRequestMapper.toVm(name, body, limits, devices);
-        devices.requireVmPorts(vm, "");
+        Set<String> programmed = service.get(name).map(status -> status.vm().nics().stream().map(Nic::device)
+                .collect(Collectors.toSet())).orElse(Set.of());
+        devices.requireVmPorts(vm, "", programmed);
         requireRoomFor(vm.name());
         return VmStatusResponse.from(OutcomeProblems.statusOrThrow(service.put(vm, RequestActors.current())));
     }

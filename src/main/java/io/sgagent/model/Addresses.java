@@ -70,6 +70,12 @@ public final class Addresses {
      * and silently widening or narrowing a firewall rule is worse than a 400.
      */
     public static Cidr cidr(String text) {
+        // Fast path: text that is already the canonical form of a network seen before parsed to exactly that
+        // network, so it is that network (a 1000-VM host state repeats each group's CIDRs on every VM).
+        Cidr seen = text == null ? null : INTERNED.get(text);
+        if (seen != null) {
+            return seen;
+        }
         IPAddress address = parse(text);
         Integer prefix = address.getNetworkPrefixLength();
         if (prefix == null) {

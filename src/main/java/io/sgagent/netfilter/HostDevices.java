@@ -71,7 +71,7 @@ public final class HostDevices {
             for (JsonNode link : JSON.readTree(result.stdout())) {
                 String name = link.path("ifname").asString("");
                 if (!name.isEmpty()) {
-                    links.put(name, ((Lookup.Found) parse(name, "[" + link + "]")).link());
+                    links.put(name, link(link, name));
                 }
             }
             return links;
@@ -85,13 +85,16 @@ public final class HostDevices {
         if (!links.isArray() || links.isEmpty()) {
             return new Lookup.Absent();
         }
-        JsonNode link = links.get(0);
+        return new Lookup.Found(link(links.get(0), device));
+    }
+
+    private static Link link(JsonNode link, String device) {
         boolean loopback = "loopback".equals(link.path("link_type").asString(""));
         for (JsonNode flag : link.path("flags")) {
             loopback |= "LOOPBACK".equals(flag.asString(""));
         }
         JsonNode info = link.path("linkinfo");
-        return new Lookup.Found(new Link(link.path("ifname").asString(device), info.path("info_kind").asString(""),
-                loopback, link.path("master").asString(""), info.path("info_slave_kind").asString("")));
+        return new Link(link.path("ifname").asString(device), info.path("info_kind").asString(""),
+                loopback, link.path("master").asString(""), info.path("info_slave_kind").asString(""));
     }
 }

@@ -12,11 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes the kernel hold a {@link Ruleset}, in the order that keeps every step safe: sets first (a rule naming a
- * missing set is refused), then one transaction per family through its {@link TableWriter}, then the set
- * changes that relax enforcement (notrack members) once the rules that make them safe are in place.
+ * missing set is refused), then one transaction per family through its {@link TableWriter} — the families side by
+ * side, since they are separate tables written by separate tools — then the set changes that relax enforcement
+ * (notrack members) once the rules that make them safe are in place.
  *
- * <p>Each family's transaction is atomic. If a later one fails, the families already written are put back to
- * the last ruleset that applied cleanly, so a failed apply leaves the previous rules in force (B9).
+ * <p>Each family's transaction is atomic. If one fails, every family is put back to the last ruleset that applied
+ * cleanly, so a failed apply leaves the previous rules in force (B9).
  *
  * <p>Thread-safety: {@link #apply}, {@link #applyFull} and {@link #adopt} must be called by one writer at a time
  * (the reconciler's write lock); {@code lastApplied} is volatile so a reader sees a whole ruleset. {@link #drift}
@@ -58,15 +59,20 @@ public class NetfilterExecutor {
      * kernel back is tried, and if that fails too, the previous ruleset is restored (B9).
      */
     public void apply(Ruleset desired) throws KernelApplyException {
-        bridgeNf.ensure();
         Ruleset previous = lastApplied;
         if (previous == null) {
+            bridgeNf.ensure();
             applyFull(desired, false);
             return;
         }
         try {
             applyIncremental(previous, desired);
             lastApplied = desired;
+        } catch (BridgeNfRefused e) {
+            // The rules were written, but without bridge-nf bridged packets would bypass them: put the previous
+            // rules back and fail the write, as when the check ran first.
+            rollback(List.of(IpFamily.values()));
+            throw e.cause;
         } catch (KernelApplyException e) {
             log.warn("incremental apply failed, retrying as a full apply: {}", e.getMessage());
             channel.events().fellBackToFull();
@@ -85,30 +91,76 @@ public class NetfilterExecutor {
         lastApplied = ruleset;
     }
 
+    /**
+     * The families are written side by side (separate tables, separate tools: {@link ToolCalls}), and the
+     * bridge-nf check runs next to them instead of before them; the set changes that must precede or follow the
+     * rules stay before and after. Every call ends before this returns, so a failure never leaves a write running.
+     */
     private void applyIncremental(Ruleset previous, Ruleset desired) throws KernelApplyException {
         sets.writeDiff(previous.sets(), desired.sets(), false);
+        List<ToolCalls.Call<Void>> calls = new ArrayList<>();
         for (int i = 0; i < desired.families().size(); i++) {
-            FamilyRuleset family = desired.families().get(i);
-            tables.get(family.family()).writeDiff(previous.families().get(i), family);
+            FamilyRuleset before = previous.families().get(i);
+            FamilyRuleset after = desired.families().get(i);
+            calls.add(() -> {
+                tables.get(after.family()).writeDiff(before, after);
+                return null;
+            });
+        }
+        calls.add(() -> {
+            try {
+                bridgeNf.ensure();
+            } catch (KernelApplyException e) {
+                throw new BridgeNfRefused(e);
+            }
+            return null;
+        });
+        List<ToolCalls.Outcome<Void>> outcomes = ToolCalls.all(calls);
+        KernelApplyException bridge = outcomes.get(outcomes.size() - 1).failure();
+        if (bridge != null) {
+            throw bridge;
+        }
+        for (ToolCalls.Outcome<Void> outcome : outcomes) {
+            if (!outcome.ok()) {
+                throw outcome.failure();
+            }
         }
         sets.writeDiff(previous.sets(), desired.sets(), true);
     }
 
+    /** bridge-nf could not be turned on: the write fails, without a full-apply retry (it would fail the same way). */
+    private static final class BridgeNfRefused extends KernelApplyException {
+        private final KernelApplyException cause;
+
+        BridgeNfRefused(KernelApplyException cause) {
+            super(cause.getMessage());
+            this.cause = cause;
+        }
+    }
+
     private void applyFull(Ruleset desired, boolean rollbackEverything) throws KernelApplyException {
-        List<IpFamily> written = new ArrayList<>();
         try {
             sets.writeFull(desired.prefix(), desired.sets());
-            for (FamilyRuleset family : desired.families()) {
-                // Marked before the write: *-restore commits table by table, so a failure in the filter table
-                // can leave the raw table already changed, and the rollback must cover this family too.
-                written.add(family.family());
-                tables.get(family.family()).writeFull(desired.prefix(), family);
-            }
-            lastApplied = desired;
         } catch (KernelApplyException e) {
-            rollback(rollbackEverything ? List.of(IpFamily.values()) : written);
+            rollback(rollbackEverything ? List.of(IpFamily.values()) : List.of());
             throw e;
         }
+        // Each family reads its tables back and writes them, side by side. *-restore commits table by table, so
+        // a family that fails may have changed some of its tables: every family is rolled back on any failure.
+        List<ToolCalls.Call<Void>> calls = new ArrayList<>();
+        for (FamilyRuleset family : desired.families()) {
+            calls.add(() -> {
+                tables.get(family.family()).writeFull(desired.prefix(), family);
+                return null;
+            });
+        }
+        for (ToolCalls.Outcome<Void> outcome : ToolCalls.all(calls)) {
+            if (!outcome.ok()) {
+                rollback(List.of(IpFamily.values()));
+                throw outcome.failure();
+            }
+        }
+        lastApplied = desired;
     }
 
     /**

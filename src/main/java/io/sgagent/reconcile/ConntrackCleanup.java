@@ -8,9 +8,14 @@ import io.sgagent.model.Family;
 import io.sgagent.model.Vm;
 import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelReader;
+import io.sgagent.netfilter.ToolCalls;
 import io.sgagent.ruleset.ConntrackEntry;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -57,6 +62,34 @@ class ConntrackCleanup {
         };
     }
 
+    /**
+     * The work after a full-host sync took the host from {@code before} to {@code after}, as one piece: the flows
+     * of every removed VM and every address given up are flushed in one batch (one process for a thousand VMs),
+     * then each VM whose rules may have narrowed is judged. Null when there is nothing to do.
+     */
+    Runnable afterSync(Map<String, Vm> before, Map<String, Vm> after) {
+        Set<String> removed = new LinkedHashSet<>();
+        List<String> narrowed = new ArrayList<>();
+        for (Vm previous : before.values()) {
+            Vm next = after.get(previous.name());
+            if (next == null) {
+                removed.addAll(addresses(previous));
+            } else if (!next.equals(previous)) {
+                removed.addAll(removedAddresses(previous, next));
+                if (FlowPolicy.mayNarrow(previous, next)) {
+                    narrowed.add(next.name());
+                }
+            }
+        }
+        if (removed.isEmpty() && narrowed.isEmpty()) {
+            return null;
+        }
+        return () -> {
+            conntrack.flush(removed);
+            narrowed.forEach(this::cutFlowsOfCurrentVersion);
+        };
+    }
+
     /** B7: a new VM reusing these addresses must not inherit this VM's flows. */
     Runnable afterDelete(Vm previous) {
         Set<String> addresses = addresses(previous);
@@ -85,32 +118,40 @@ class ConntrackCleanup {
      * idle since the agent was upgraded to marks is not listed (docs/ruleset.md).
      */
     void cutFlowsNoLongerAllowed(Vm vm) {
-        Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4)
-                || NotrackPolicy.untracked(vm, Family.IPV6) ? trackedPeers() : Set.of();
-        int cut = 0;
+        // Not ownAddresses(): the MAC-derived link-local address alone carries NDP only, which is never tracked.
+        Set<Family> judged = EnumSet.noneOf(Family.class);
         for (Family family : Family.values()) {
-            // Not ownAddresses(): the MAC-derived link-local address alone carries NDP only, which is never tracked.
-            if (vm.nics().stream().allMatch(nic -> nic.addresses(family).isEmpty())) {
-                continue;
-            }
-            // A VM-to-VM flow of this host can carry this VM's slot in both fields: list each entry once.
-            Set<ConntrackEntry> listed = new LinkedHashSet<>();
-            for (ConnMarks.Filter filter : marks.filtersOf(vm.name())) {
-                listed.addAll(conntrack.entriesMarked(family.label(), filter.value(), filter.mask()));
-            }
-            for (ConntrackEntry entry : listed) {
-                if (!FlowPolicy.involves(vm, entry)) {
-                    continue;
-                }
-                if (!FlowPolicy.stillAllowed(vm, entry) || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers)) {
-                    conntrack.delete(entry);
-                    cut++;
-                }
+            if (vm.nics().stream().anyMatch(nic -> !nic.addresses(family).isEmpty())) {
+                judged.add(family);
             }
         }
-        if (cut > 0) {
+        if (judged.isEmpty()) {
+            return;
+        }
+        // One listing per mark field (ingress, egress), both families each, side by side. A VM-to-VM flow of this
+        // host can carry this VM's slot in both fields: list each entry once.
+        List<ToolCalls.Call<List<ConntrackEntry>>> listings = new ArrayList<>();
+        for (ConnMarks.Filter filter : marks.filtersOf(vm.name())) {
+            listings.add(() -> conntrack.entriesMarked(filter.value(), filter.mask()));
+        }
+        Set<ConntrackEntry> listed = new LinkedHashSet<>();
+        for (ToolCalls.Outcome<List<ConntrackEntry>> listing : ToolCalls.all(listings)) {
+            listed.addAll(listing.value());
+        }
+        Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4)
+                || NotrackPolicy.untracked(vm, Family.IPV6) ? trackedPeers() : Set.of();
+        List<ConntrackEntry> cut = new ArrayList<>();
+        for (ConntrackEntry entry : listed) {
+            Family family = entry.source().contains(":") ? Family.IPV6 : Family.IPV4;
+            if (judged.contains(family) && FlowPolicy.involves(vm, entry) && (!FlowPolicy.stillAllowed(vm, entry)
+                    || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers))) {
+                cut.add(entry);
+            }
+        }
+        if (!cut.isEmpty()) {
+            conntrack.delete(cut);
             log.info("deleted {} conntrack entries of VM {} that its new rules no longer allow or that no longer "
-                    + "see its packets", cut, vm.name());
+                    + "see its packets", cut.size(), vm.name());
         }
     }
 

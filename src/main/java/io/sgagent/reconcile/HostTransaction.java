@@ -242,16 +242,8 @@ final class HostTransaction {
 
     /** Cleanup of a full-host sync; run by the caller once the write lock is released. */
     Runnable cleanupAfter(Snapshot before, HostState desired) {
-        List<Runnable> work = new ArrayList<>();
-        for (Vm previous : before.host().vms().values()) {
-            Vm next = desired.vms().get(previous.name());
-            if (next == null) {
-                work.add(cleanup.afterDelete(previous));
-            } else if (!next.equals(previous)) {
-                work.add(cleanup.afterPut(previous, next));
-            }
-        }
-        return () -> work.stream().filter(java.util.Objects::nonNull).forEach(Runnable::run);
+        Runnable work = cleanup.afterSync(before.host().vms(), desired.vms());
+        return work == null ? () -> { } : work;
     }
 
     /**

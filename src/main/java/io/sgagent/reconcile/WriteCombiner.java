@@ -73,6 +73,11 @@ final class WriteCombiner {
         }
     }
 
+    /** True while some thread holds the write lock, i.e. a write or a repair is in progress. */
+    boolean writing() {
+        return lock.isLocked();
+    }
+
     private void drain() {
         List<PendingWrite<?>> batch = new ArrayList<>();
         long now = System.nanoTime();

@@ -51,4 +51,38 @@ class ConntrackClientTest {
                 entry("chaintoolong", 0L));
         assertThat(sums).doesNotContainKey("ignore");
     }
+
+    /** A conntrack older than 1.4.6 has no -R: every delete then runs alone, and still happens. */
+    @Test
+    void deletesFallBackToOneProcessEachWhenTheToolHasNoBatchMode() {
+        java.util.List<java.util.List<String>> calls = new java.util.ArrayList<>();
+        CommandRunner oldTool = (argv, stdin) -> {
+            calls.add(argv);
+            return argv.contains("-R") ? new ProcessResult(argv, 2, "", "conntrack: invalid option -- 'R'")
+                    : new ProcessResult(argv, 0, "", "");
+        };
+
+        new ConntrackClient(oldTool).flush(java.util.List.of("10.0.0.1", "2001:db8::1"));
+
+        assertThat(calls).containsExactly(
+                java.util.List.of("conntrack", "-R", "/dev/stdin"),
+                java.util.List.of("conntrack", "-D", "-f", "ipv4", "-s", "10.0.0.1"),
+                java.util.List.of("conntrack", "-D", "-f", "ipv4", "-d", "10.0.0.1"),
+                java.util.List.of("conntrack", "-D", "-f", "ipv6", "-s", "2001:db8::1"),
+                java.util.List.of("conntrack", "-D", "-f", "ipv6", "-d", "2001:db8::1"));
+    }
+
+    @Test
+    void deletesGoToTheToolAsOneBatch() {
+        java.util.List<String> scripts = new java.util.ArrayList<>();
+        CommandRunner tool = (argv, stdin) -> {
+            scripts.add(argv + "\n" + stdin);
+            return new ProcessResult(argv, 0, "", "");
+        };
+
+        new ConntrackClient(tool).flush(java.util.List.of("10.0.0.1"));
+
+        assertThat(scripts).containsExactly("[conntrack, -R, /dev/stdin]\n"
+                + "-D -f ipv4 -s 10.0.0.1\n-D -f ipv4 -d 10.0.0.1\n");
+    }
 }

@@ -31,8 +31,11 @@ class NetfilterExecutorTest {
     void aFirstApplyWritesEveryFamilyAndTheKernelThenHoldsExactlyTheRuleset() throws Exception {
         executor.apply(ruleset(22, false));
 
-        assertThat(kernel.writes()).extracting(FakeKernel.Call::tool).containsSubsequence(
-                "ipset", "iptables-restore", "ip6tables-restore", "ebtables-nft-restore");
+        // Sets first (rules name them); the three families then go side by side, in any order.
+        List<String> tools = kernel.writes().stream().map(FakeKernel.Call::tool).toList();
+        assertThat(tools.get(0)).isEqualTo("ipset");
+        assertThat(tools.subList(1, tools.size())).contains("iptables-restore", "ip6tables-restore",
+                "ebtables-nft-restore");
         assertThat(executor.drift(ruleset(22, false))).isEmpty();
         assertThat(executor.drift(ruleset(80, false))).isNotEmpty();
         assertThat(executor.restoreLines()).isPositive();
@@ -62,6 +65,33 @@ class NetfilterExecutorTest {
         assertThat(kernel.chains("iptables", "filter")).isEqualTo(v4);
         assertThat(kernel.chains("iptables", "raw")).isEqualTo(v4raw);
         assertThat(kernel.sets()).as("notrack members not left behind").isEqualTo(sets);
+    }
+
+    @Test
+    void bridgeNfThatCannotBeTurnedOnFailsAnUpdateAndLeavesThePreviousRulesB9() throws Exception {
+        executor.apply(ruleset(22, false));
+        Map<String, List<String>> v4 = kernel.chains("iptables", "filter");
+        Map<String, List<String>> v6 = kernel.chains("ip6tables", "filter");
+        kernel.sysctl("net.bridge.bridge-nf-call-iptables", "0");
+        kernel.fail(call -> call.tool().equals("sysctl") && call.argv().contains("-w"), 1, "permission denied");
+
+        // The check runs next to the family writes: they were written, and must be put back.
+        assertThatThrownBy(() -> executor.apply(ruleset(80, false))).isInstanceOf(KernelApplyException.class)
+                .hasMessageContaining("bridge-nf-call-iptables");
+
+        assertThat(kernel.chains("iptables", "filter")).isEqualTo(v4);
+        assertThat(kernel.chains("ip6tables", "filter")).isEqualTo(v6);
+        assertThat(executor.drift(ruleset(22, false))).containsExactly("sysctl net.bridge.bridge-nf-call-iptables");
+    }
+
+    @Test
+    void anUpdateTurnsBridgeNfBackOn() throws Exception {
+        executor.apply(ruleset(22, false));
+        kernel.sysctl("net.bridge.bridge-nf-call-ip6tables", "0");
+
+        executor.apply(ruleset(80, false));
+
+        assertThat(executor.drift(ruleset(80, false))).isEmpty();
     }
 
     @Test

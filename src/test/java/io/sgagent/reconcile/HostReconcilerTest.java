@@ -252,6 +252,25 @@ class HostReconcilerTest {
     }
 
     @Test
+    void aFullSyncRemovingManyVmsFlushesAllTheirFlowsInOneProcessB7() {
+        List<Vm> vms = java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(n -> vm("vm" + n, n)).toList();
+        reconciler.replaceAll(host(vms.toArray(Vm[]::new)));
+        for (int n = 1; n <= 20; n++) {
+            kernel.addFlow("tcp      6 431999 ESTABLISHED src=10.0.1." + n + " dst=198.51.100.9 sport=40000 dport=443 "
+                    + "src=198.51.100.9 dst=10.0.1." + n + " sport=443 dport=40000 [ASSURED] mark=0 use=1");
+        }
+        kernel.forgetCalls();
+
+        // vm1 stays, the 19 others go: their flows go with them (B7), in one conntrack process.
+        assertThat(reconciler.replaceAll(host(vms.get(0)))).isInstanceOf(ReplaceOutcome.Applied.class);
+
+        assertThat(kernel.flows()).hasSize(1).allSatisfy(flow -> assertThat(flow).contains("src=10.0.1.1 "));
+        assertThat(kernel.calls()).filteredOn(call -> call.tool().equals("conntrack") && call.isWrite())
+                // -s and -d for each address: the IPv4 one and the link-local address its MAC gives it
+                .singleElement().satisfies(call -> assertThat(call.stdin().lines()).hasSize(19 * 2 * 2));
+    }
+
+    @Test
     void narrowingCutsTheFlowsTheNewRulesNoLongerAllowB6() {
         reconciler.put(web(1, 22));
         // Marked as web's ingress chain marks it (ConnmarkCleanupTest covers the listing by mark).

@@ -7,6 +7,7 @@ import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
@@ -82,9 +83,22 @@ public final class DevicePolicy {
      * is not a VM port, each under {@code prefix + "nics[i].device"}; returns when there is none.
      */
     public void requireVmPorts(Vm vm, String prefix) {
+        requireVmPorts(vm, prefix, Set.of());
+    }
+
+    /**
+     * {@link #requireVmPorts(Vm, String)} skipping the devices in {@code programmed}: the NICs this VM already has
+     * programmed were checked when they were first accepted, so an update of a running VM (the common write) costs
+     * no {@code ip link} process. A device re-created under the same name as something else is still refused by
+     * the name pattern; it is looked at again when a VM is created or a NIC added.
+     */
+    public void requireVmPorts(Vm vm, String prefix, Set<String> programmed) {
         List<FieldError> errors = new ArrayList<>();
         for (int i = 0; i < vm.nics().size(); i++) {
             Nic nic = vm.nics().get(i);
+            if (programmed.contains(nic.device())) {
+                continue;
+            }
             String problem = kernelProblem(nic.device());
             if (problem != null) {
                 errors.add(new FieldError(prefix + "nics[" + i + "].device", problem));
