@@ -251,7 +251,10 @@ final class HostTransaction {
      * On success the new snapshot is published; statuses of unchanged VMs keep their appliedAt.
      */
     private Optional<String> commit(Snapshot current, HostState next, List<Change> changes) {
+        long start = System.nanoTime();
         Ruleset ruleset = compiler.compile(next);
+        long compiled = System.nanoTime();
+        long storedAt = compiled;
         int stored = 0;
         try {
             for (Change change : changes) {
@@ -262,6 +265,7 @@ final class HostTransaction {
                 }
                 stored++;
             }
+            storedAt = System.nanoTime();
             apply(ruleset, false);
         } catch (StateStoreException | KernelApplyException e) {
             for (int i = stored - 1; i >= 0; i--) {
@@ -281,6 +285,11 @@ final class HostTransaction {
         }
         statuses.keySet().retainAll(next.vms().keySet());
         publish(new Snapshot(next, statuses, ruleset));
+        if (log.isDebugEnabled()) {
+            long end = System.nanoTime();
+            log.debug("transaction of {} changes: compile {} ms, store {} ms, kernel {} ms", changes.size(),
+                    (compiled - start) / 1_000_000, (storedAt - compiled) / 1_000_000, (end - storedAt) / 1_000_000);
+        }
         for (Change change : changes) {
             AuditLog.applied(change, changes.size());
         }
