@@ -1,5 +1,9 @@
 package io.sgagent.netfilter;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -12,4 +16,26 @@ import java.util.List;
 public interface CommandRunner {
     /** Runs {@code argv} in the managed namespace, feeding {@code stdin} (may be null); never throws for exit codes. */
     ProcessResult run(List<String> argv, String stdin);
+
+    /** Reads a command's standard output as it is consumed, instead of as one String. */
+    @FunctionalInterface
+    interface StdoutReader {
+        void read(BufferedReader stdout) throws IOException;
+    }
+
+    /**
+     * Runs {@code argv} without stdin and hands its standard output to {@code reader}, for outputs too big to hold
+     * as one String (a conntrack listing of 200,000 entries is ~50 MB of text). The reader is called for every exit
+     * code; the returned result has an empty stdout. This default (fake kernels) reads from {@link #run}'s String;
+     * {@link ProcessRunner} streams the output file.
+     */
+    default ProcessResult runStreamed(List<String> argv, StdoutReader reader) {
+        ProcessResult result = run(argv, null);
+        try {
+            reader.read(new BufferedReader(new StringReader(result.stdout())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new ProcessResult(result.argv(), result.exitCode(), "", result.stderr());
+    }
 }

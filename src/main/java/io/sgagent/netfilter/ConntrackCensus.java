@@ -10,14 +10,15 @@ import java.util.Set;
  * the per-VM "current" figure of quotas and the capacity guard's top talkers. {@code conntrack -C} cannot
  * filter and {@code conntrack -L -s/-d} per address costs one full table walk per address, so this lists the
  * table once per family and counts the original source and destination of each entry. At 200k entries that is
- * one process and a few tens of MB of text: callers cache the result and never run it in the write path.
+ * one process and ~50 MB of text, read line by line as it is counted (holding it as one String grew the
+ * committed heap by its size for good): callers cache the result and never run it in the write path.
  *
  * <p>Thread-safe: stateless; each call runs read-only tools.
  */
 public class ConntrackCensus {
-    private final ProcessRunner runner;
+    private final CommandRunner runner;
 
-    public ConntrackCensus(ProcessRunner runner) {
+    public ConntrackCensus(CommandRunner runner) {
         this.runner = runner;
     }
 
@@ -31,30 +32,24 @@ public class ConntrackCensus {
 
     /** @param addresses canonical address texts (as conntrack prints them) to count entries of */
     public Census count(Set<String> addresses) {
-        long entries = 0;
+        long[] entries = {0};
         Map<String, Long> counts = new HashMap<>();
         for (String family : List.of("ipv4", "ipv6")) {
-            ProcessResult result = runner.run(List.of("conntrack", "-L", "-f", family), null);
-            String out = result.stdout();
-            int start = 0;
-            while (start < out.length()) {
-                int end = out.indexOf('\n', start);
-                if (end < 0) {
-                    end = out.length();
+            runner.runStreamed(List.of("conntrack", "-L", "-f", family), stdout -> {
+                for (String line = stdout.readLine(); line != null; line = stdout.readLine()) {
+                    if (countLine(line, addresses, counts)) {
+                        entries[0]++;
+                    }
                 }
-                if (countLine(out, start, end, addresses, counts)) {
-                    entries++;
-                }
-                start = end + 1;
-            }
+            });
         }
-        return new Census(entries, counts);
+        return new Census(entries[0], counts);
     }
 
     /** Counts the first src= and dst= of one entry line (the original direction); false if not an entry. */
-    static boolean countLine(String text, int start, int end, Set<String> addresses, Map<String, Long> counts) {
-        String src = value(text, start, end, " src=");
-        String dst = value(text, start, end, " dst=");
+    static boolean countLine(String line, Set<String> addresses, Map<String, Long> counts) {
+        String src = value(line, " src=");
+        String dst = value(line, " dst=");
         if (src == null || dst == null) {
             return false;
         }
@@ -67,14 +62,14 @@ public class ConntrackCensus {
         return true;
     }
 
-    private static String value(String text, int start, int end, String key) {
-        int at = text.indexOf(key, start);
-        if (at < 0 || at >= end) {
+    private static String value(String line, String key) {
+        int at = line.indexOf(key);
+        if (at < 0) {
             return null;
         }
         int from = at + key.length();
-        int to = text.indexOf(' ', from);
-        return text.substring(from, to < 0 || to > end ? end : to);
+        int to = line.indexOf(' ', from);
+        return line.substring(from, to < 0 ? line.length() : to);
     }
 
     /** Hash buckets of the conntrack table (nf_conntrack_buckets), as the managed namespace sees it; -1 if unknown. */

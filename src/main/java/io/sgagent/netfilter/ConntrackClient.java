@@ -42,14 +42,16 @@ public class ConntrackClient {
      */
     public List<ConntrackEntry> entriesMarked(long value, long mask) {
         String filter = "0x" + Long.toHexString(value) + "/0x" + Long.toHexString(mask);
-        ProcessResult result = runner.run(List.of("conntrack", "-L", "-m", filter), null);
         List<ConntrackEntry> entries = new ArrayList<>();
-        for (String line : result.stdout().split("\n")) {
-            ConntrackEntry entry = ConntrackEntry.parse(line);
-            if (entry != null) {
-                entries.add(entry);
+        // streamed: only the parsed entries are kept, never the listing's text as a whole
+        runner.runStreamed(List.of("conntrack", "-L", "-m", filter), stdout -> {
+            for (String line = stdout.readLine(); line != null; line = stdout.readLine()) {
+                ConntrackEntry entry = ConntrackEntry.parse(line);
+                if (entry != null) {
+                    entries.add(entry);
+                }
             }
-        }
+        });
         return entries;
     }
 

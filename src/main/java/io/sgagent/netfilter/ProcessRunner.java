@@ -1,7 +1,14 @@
 package io.sgagent.netfilter;
 
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +23,12 @@ import java.util.concurrent.TimeUnit;
  * and stderr go through temporary files so a chatty tool can never block on a full pipe and no reader
  * threads are needed.
  *
+ * <p>Memory: outputs are read in small chunks through plain file streams, never with {@code Files.readString}:
+ * that reads a whole file with one temporary direct buffer as big as the file, which the JDK then keeps cached
+ * per thread (sun.nio.ch.Util), so every thread that once read an iptables-save or conntrack listing kept that
+ * many MB of native memory. Big outputs can be consumed line by line ({@link #runStreamed}) instead of as one
+ * String.
+ *
  * <p>When a network namespace is configured, every command is prefixed with {@code ip netns exec <ns>}: the
  * agent process stays where it is and only the tools run inside the managed namespace.
  *
@@ -26,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe: it holds no mutable state.
  */
 public class ProcessRunner implements CommandRunner {
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
+
     private final String netns;
     private final Duration timeout;
     private final String toolPath;
@@ -51,12 +66,32 @@ public class ProcessRunner implements CommandRunner {
     /** Runs {@code argv} in the managed namespace, feeding {@code stdin} (may be null). Never throws for exit codes. */
     @Override
     public ProcessResult run(List<String> argv, String stdin) {
+        return runRaw(command(argv), stdin, timeout, toolPath);
+    }
+
+    /**
+     * Runs {@code argv} like {@link #run} (no stdin) and then hands its stdout file to {@code reader} line by line
+     * with a small buffer, so memory stays constant however long the output is. The reader is called for every
+     * exit code, also after a timeout (with what the tool wrote until then), not if the command could not start;
+     * the result's stdout is empty. The output file is deleted after the reader returns.
+     */
+    @Override
+    public ProcessResult runStreamed(List<String> argv, StdoutReader reader) {
+        return execute(command(argv), null, timeout, toolPath, out -> {
+            try (BufferedReader lines = new BufferedReader(utf8(out))) {
+                reader.read(lines);
+            }
+            return "";
+        });
+    }
+
+    private List<String> command(List<String> argv) {
         List<String> command = new ArrayList<>();
         if (!netns.isEmpty()) {
             command.addAll(List.of("ip", "netns", "exec", netns));
         }
         command.addAll(resolve(argv, toolPath));
-        return runRaw(command, stdin, timeout, toolPath);
+        return command;
     }
 
     /**
@@ -87,6 +122,17 @@ public class ProcessRunner implements CommandRunner {
     }
 
     static ProcessResult runRaw(List<String> command, String stdin, Duration timeout, String toolPath) {
+        return execute(command, stdin, timeout, toolPath, ProcessRunner::read);
+    }
+
+    /** What to make of the stdout file once the process has ended: its text, or "" when consumed otherwise. */
+    @FunctionalInterface
+    private interface StdoutFile {
+        String consume(Path out) throws IOException;
+    }
+
+    private static ProcessResult execute(List<String> command, String stdin, Duration timeout, String toolPath,
+                                         StdoutFile stdout) {
         Path in = null;
         Path out = null;
         Path err = null;
@@ -102,6 +148,8 @@ public class ProcessRunner implements CommandRunner {
             }
             if (stdin != null) {
                 in = Files.createTempFile("sgagent-in", ".txt");
+                // Files.writeString hands the bytes to the channel 8 KiB at a time: an 8 KiB temporary direct
+                // buffer, never one as big as the script (~10 MB for a cold 1000-VM restore)
                 Files.writeString(in, stdin, StandardCharsets.UTF_8);
                 builder.redirectInput(in.toFile());
             } else {
@@ -111,10 +159,10 @@ public class ProcessRunner implements CommandRunner {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
-                return new ProcessResult(command, 124, read(out), "timed out after " + timeout.toSeconds() + "s. "
-                        + read(err));
+                return new ProcessResult(command, 124, stdout.consume(out), "timed out after " + timeout.toSeconds()
+                        + "s. " + read(err));
             }
-            return new ProcessResult(command, process.exitValue(), read(out), read(err));
+            return new ProcessResult(command, process.exitValue(), stdout.consume(out), read(err));
         } catch (IOException e) {
             return new ProcessResult(command, 127, "", "cannot run " + command.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -127,8 +175,30 @@ public class ProcessRunner implements CommandRunner {
         }
     }
 
+    /**
+     * The whole file as UTF-8 text, read in 8 KiB chunks (a plain file stream copies chunks that small through a
+     * stack buffer: no direct buffer, no native allocation) into a byte array sized from the file.
+     */
     private static String read(Path path) throws IOException {
-        return Files.readString(path, StandardCharsets.UTF_8);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Files.size(path), MAX_ARRAY));
+        byte[] chunk = new byte[8192];
+        try (InputStream in = new FileInputStream(path.toFile())) {
+            for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+                bytes.write(chunk, 0, n);
+            }
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') >= 0) {
+            // Malformed bytes fail the read as Files.readString did (that decoder reports, this one replaced);
+            // checked only when a replacement character shows up, which valid output hardly ever contains.
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray()));
+        }
+        return text;
+    }
+
+    /** A line reader over the file: strict UTF-8 (malformed bytes fail the read), 8 KiB at a time. */
+    private static Reader utf8(Path path) throws IOException {
+        return new InputStreamReader(new FileInputStream(path.toFile()), StandardCharsets.UTF_8.newDecoder());
     }
 
     private static void delete(Path path) {

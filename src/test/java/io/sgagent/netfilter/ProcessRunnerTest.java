@@ -2,15 +2,21 @@ package io.sgagent.netfilter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 13: sgagent.netfilter.tool-path must find tools outside {@code ip netns exec} too. */
+/**
+ * Issue 13: sgagent.netfilter.tool-path must find tools outside {@code ip netns exec} too. Issue 11: stdin and
+ * stdout pass through in small chunks (no whole-output direct buffer) and big outputs can be read line by line.
+ */
 class ProcessRunnerTest {
     @TempDir
     Path dir;
@@ -61,5 +67,83 @@ class ProcessRunnerTest {
 
         assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.stdout()).isEqualTo("hello\n");
+    }
+
+    @Test
+    void multiByteTextLongerThanAChunkRoundTripsAsUtf8() {
+        // 3-byte and 4-byte (surrogate pair) characters cross every 8 KiB chunk boundary on the way in and out
+        // (and a real U+FFFD is no malformed input)
+        String text = "r\u00e9gle \u2713 \ud83d\ude80 \ufffd\n".repeat(5000);
+
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(5)).run(List.of("cat"), text);
+
+        assertThat(result.ok()).as(result.describe()).isTrue();
+        assertThat(result.stdout()).isEqualTo(text);
+    }
+
+    @Test
+    void malformedUtf8OutputFailsTheCallAsBefore() {
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(5)).run(List.of("printf", "\\377"), null);
+
+        assertThat(result.exitCode()).isEqualTo(127);
+        assertThat(result.stdout()).isEmpty();
+    }
+
+    @Test
+    void aBigStdinAndStdoutLeaveNoBigDirectBuffer() {
+        String script = "-A sga-i-vnet1 -p udp -m multiport --dports 3007 -j ACCEPT\n".repeat(70_000);
+        long before = directBytes();
+
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(10)).run(List.of("cat"), script);
+
+        assertThat(result.stdout()).isEqualTo(script);
+        // Files.readString would have left a cached temporary direct buffer as big as the output (4 MB)
+        assertThat(directBytes() - before).as("direct buffer growth").isLessThan(1_000_000);
+    }
+
+    @Test
+    void streamedStdoutIsHandedOverLineByLine() {
+        List<String> lines = new ArrayList<>();
+
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(5)).runStreamed(
+                List.of("printf", "one\\ntwo words\\nthree"), stdout -> stdout.lines().forEach(lines::add));
+
+        assertThat(result.ok()).as(result.describe()).isTrue();
+        assertThat(result.stdout()).isEmpty();
+        assertThat(lines).containsExactly("one", "two words", "three");
+    }
+
+    @Test
+    void streamedOutputIsReadForFailingCommandsAndAfterATimeout() {
+        ProcessRunner runner = new ProcessRunner("", Duration.ofSeconds(1));
+        List<String> failed = new ArrayList<>();
+        List<String> timedOut = new ArrayList<>();
+
+        ProcessResult exit3 = runner.runStreamed(List.of("sh", "-c", "echo listed; echo oops >&2; exit 3"),
+                stdout -> stdout.lines().forEach(failed::add));
+        ProcessResult slow = runner.runStreamed(List.of("sh", "-c", "echo partial; exec sleep 10"),
+                stdout -> stdout.lines().forEach(timedOut::add));
+
+        assertThat(exit3.exitCode()).isEqualTo(3);
+        assertThat(exit3.stderr().strip()).isEqualTo("oops");
+        assertThat(failed).containsExactly("listed");
+        assertThat(slow.exitCode()).isEqualTo(124);
+        assertThat(timedOut).containsExactly("partial");
+    }
+
+    @Test
+    void aStreamedCommandThatCannotStartIsNotRead() {
+        List<String> lines = new ArrayList<>();
+
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(5)).runStreamed(
+                List.of("/nonexistent/sgagent-no-such-tool"), stdout -> lines.add("called"));
+
+        assertThat(result.exitCode()).isEqualTo(127);
+        assertThat(lines).isEmpty();
+    }
+
+    private static long directBytes() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     }
 }
