@@ -70,29 +70,41 @@ public record Rule(List<Match> matches, Action action, String origin) {
      * the action stay together at the end of the line.
      */
     public String render() {
-        List<String> parts = new ArrayList<>();
-        boolean commented = origin == null;
+        // Each match is rendered once: the same text feeds the comment's hash and the line.
+        List<String> rendered = new ArrayList<>(matches.size());
         for (Match match : matches) {
-            if (!commented && match.rank() == Match.MODULE) {
-                parts.add(comment());
+            rendered.add(match.render());
+        }
+        String actionText = action.render();
+        if (origin == null) {
+            rendered.add(actionText);
+            return String.join(" ", rendered);
+        }
+        String comment = "-m comment --comment \"" + COMMENT_PREFIX + hash(String.join(" ", rendered), actionText)
+                + " " + origin + "\"";
+        List<String> parts = new ArrayList<>(rendered.size() + 2);
+        boolean commented = false;
+        for (int i = 0; i < matches.size(); i++) {
+            if (!commented && matches.get(i).rank() == Match.MODULE) {
+                parts.add(comment);
                 commented = true;
             }
-            parts.add(match.render());
+            parts.add(rendered.get(i));
         }
         if (!commented) {
-            parts.add(comment());
+            parts.add(comment);
         }
-        parts.add(action.render());
+        parts.add(actionText);
         return String.join(" ", parts);
-    }
-
-    private String comment() {
-        return "-m comment --comment \"" + COMMENT_PREFIX + hash() + " " + origin + "\"";
     }
 
     /** Short digest of what this rule is: its matches, action and origin. */
     public String hash() {
-        String body = match().isEmpty() ? action.render() : match() + " " + action.render();
+        return hash(match(), action.render());
+    }
+
+    private String hash(String matchText, String actionText) {
+        String body = matchText.isEmpty() ? actionText : matchText + " " + actionText;
         return digest(origin == null ? body : body + "\n" + origin);
     }
 
@@ -107,11 +119,17 @@ public record Rule(List<Match> matches, Action action, String origin) {
     }
 
     private static String digest(String text) {
+        MessageDigest sha256 = SHA256.get();
+        byte[] sha = sha256.digest(text.getBytes(StandardCharsets.UTF_8)); // digest() also resets it for the next use
+        return HexFormat.of().formatHex(sha, 0, HASH_HEX_DIGITS / 2);
+    }
+
+    /** One digest per thread: getInstance looks the provider up on every call, and every rendered rule hashes. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] sha = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha).substring(0, HASH_HEX_DIGITS);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
-    }
+    });
 }
