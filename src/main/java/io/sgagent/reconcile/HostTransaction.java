@@ -17,17 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one host transaction every write goes through — put, delete and full-host sync alike: check seq (B10) and
- * the VMs-per-host limit → compile the whole host beside the store → kernel. If the store or the kernel refuses, the
+ * the VMs-per-host limit → compile the whole host → store → kernel. If the store or the kernel refuses, the
  * stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the next start
  * programs the stored (acknowledged-or-newer) state. A success publishes a new {@link Snapshot}.
  *
@@ -40,17 +35,6 @@ final class HostTransaction {
      * batch sizes ("applied N writes in one transaction").
      */
     private static final Logger log = LoggerFactory.getLogger(HostReconciler.class);
-
-    /**
-     * One daemon thread ({@code sgagent-compile}, gone after 30 s idle) that compiles while the writer stores. Only
-     * the writer holding the write lock submits, so it is never busy; if it were, the writer compiles itself.
-     */
-    private static final ThreadPoolExecutor COMPILER = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), runnable -> {
-                Thread thread = new Thread(runnable, "sgagent-compile");
-                thread.setDaemon(true);
-                return thread;
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
 
     private final RulesetCompiler compiler;
     private final NetfilterExecutor executor;
@@ -268,36 +252,24 @@ final class HostTransaction {
      */
     private Optional<String> commit(Snapshot current, HostState next, List<Change> changes) {
         long start = System.nanoTime();
-        // Compiling and storing are independent (the compiler is pure, the store only writes files) and each takes
-        // about a second for a cold 1000-VM host, so the compile runs beside the store and the kernel write waits
-        // for both.
-        Future<Ruleset> compiling = COMPILER.submit(() -> compiler.compile(next));
-        long storedAt;
-        long compiled;
+        Ruleset ruleset = compiler.compile(next);
+        long compiled = System.nanoTime();
+        long storedAt = compiled;
         int stored = 0;
-        Ruleset ruleset;
         try {
-            try {
-                for (Change change : changes) {
-                    if (change.after() == null) {
-                        store.delete(change.name());
-                    } else {
-                        store.save(change.after());
-                    }
-                    stored++;
+            for (Change change : changes) {
+                if (change.after() == null) {
+                    store.delete(change.name());
+                } else {
+                    store.save(change.after());
                 }
-            } finally {
-                storedAt = System.nanoTime();
-                ruleset = await(compiling);
-                compiled = System.nanoTime();
+                stored++;
             }
+            storedAt = System.nanoTime();
             apply(ruleset, false);
-        } catch (StateStoreException | KernelApplyException | RuntimeException e) {
+        } catch (StateStoreException | KernelApplyException e) {
             for (int i = stored - 1; i >= 0; i--) {
                 undo(changes.get(i));
-            }
-            if (e instanceof RuntimeException unchecked) {
-                throw unchecked;
             }
             return Optional.of(e instanceof StateStoreException
                     ? "cannot store the desired state: " + e.getMessage() : e.getMessage());
@@ -315,43 +287,13 @@ final class HostTransaction {
         publish(new Snapshot(next, statuses, ruleset));
         if (log.isDebugEnabled()) {
             long end = System.nanoTime();
-            log.debug("transaction of {} changes: store {} ms, compile beside it {} ms in all, kernel {} ms",
-                    changes.size(), (storedAt - start) / 1_000_000, (compiled - start) / 1_000_000,
-                    (end - compiled) / 1_000_000);
+            log.debug("transaction of {} changes: compile {} ms, store {} ms, kernel {} ms", changes.size(),
+                    (compiled - start) / 1_000_000, (storedAt - compiled) / 1_000_000, (end - storedAt) / 1_000_000);
         }
         for (Change change : changes) {
             AuditLog.applied(change, changes.size());
         }
         return Optional.empty();
-    }
-
-    /**
-     * The compiled ruleset, waiting through interrupts (the compile is short and bounded; the interrupt is kept for
-     * the caller). An exception of the compiler is rethrown as it was.
-     */
-    private static Ruleset await(Future<Ruleset> compiling) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return compiling.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException unchecked) {
-                        throw unchecked;
-                    }
-                    if (e.getCause() instanceof Error error) {
-                        throw error;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private void undo(Change change) {

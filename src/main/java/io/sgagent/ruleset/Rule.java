@@ -29,6 +29,15 @@ public record Rule(List<Match> matches, Action action, String origin) {
     private static final int HASH_HEX_DIGITS = 12;
     private static final Pattern COMMENT = Pattern.compile("-m comment --comment \"" + COMMENT_PREFIX + "([0-9a-f]+)");
 
+    /** One digest per thread: getInstance looks the provider up on every call, and every rendered rule hashes. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    });
+
     /** Compiled once: String.matches compiles its pattern on every call, and every compiled rule is checked. */
     private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_.:/\\[\\] +-]{1,200}");
 
@@ -123,13 +132,4 @@ public record Rule(List<Match> matches, Action action, String origin) {
         byte[] sha = sha256.digest(text.getBytes(StandardCharsets.UTF_8)); // digest() also resets it for the next use
         return HexFormat.of().formatHex(sha, 0, HASH_HEX_DIGITS / 2);
     }
-
-    /** One digest per thread: getInstance looks the provider up on every call, and every rendered rule hashes. */
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
-    });
 }
