@@ -3,7 +3,9 @@ package io.sgagent.netfilter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.List;
 
 /**
@@ -16,6 +18,27 @@ import java.util.List;
 public interface CommandRunner {
     /** Runs {@code argv} in the managed namespace, feeding {@code stdin} (may be null); never throws for exit codes. */
     ProcessResult run(List<String> argv, String stdin);
+
+    /** Writes a command's standard input as the command reads it, instead of handing it over as one String. */
+    @FunctionalInterface
+    interface StdinWriter {
+        void write(Writer stdin) throws IOException;
+    }
+
+    /**
+     * Runs {@code argv} with the input {@code stdin} writes, for inputs too big to hold as one String (a cold
+     * restore of 1000 VMs is ~10 MB per family): the tool starts parsing while the rest is still being written.
+     * This default (fake kernels) collects the input and calls {@link #run}; {@link ProcessRunner} pipes it.
+     */
+    default ProcessResult runFed(List<String> argv, StdinWriter stdin) {
+        StringWriter text = new StringWriter();
+        try {
+            stdin.write(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return run(argv, text.toString());
+    }
 
     /** Reads a command's standard output as it is consumed, instead of as one String. */
     @FunctionalInterface

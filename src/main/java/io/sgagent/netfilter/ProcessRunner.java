@@ -1,13 +1,17 @@
 package io.sgagent.netfilter;
 
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
+import java.io.FilterWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
+import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,19 +19,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The only place in the agent that starts processes. Commands are argv lists, never shell strings, so no
- * VM name, address or rule text can ever be interpreted by a shell. Every call has a timeout; stdin, stdout
- * and stderr go through temporary files so a chatty tool can never block on a full pipe and no reader
- * threads are needed.
+ * VM name, address or rule text can ever be interpreted by a shell. Every call has a timeout. Stdout and stderr
+ * go to temporary files, so a chatty tool can never block on a full pipe and no reader threads are needed; stdin
+ * is written through a pipe by the calling thread while the tool runs (a restore tool parses as the agent renders),
+ * and the timeout, enforced by a deadline that kills the tool, also bounds that writing.
  *
  * <p>Memory: outputs are read in small chunks through plain file streams, never with {@code Files.readString}:
  * that reads a whole file with one temporary direct buffer as big as the file, which the JDK then keeps cached
  * per thread (sun.nio.ch.Util), so every thread that once read an iptables-save or conntrack listing kept that
- * many MB of native memory. Big outputs can be consumed line by line ({@link #runStreamed}) instead of as one
- * String.
+ * many MB of native memory. Big outputs can be consumed line by line ({@link #runStreamed}) and big inputs
+ * written as they are produced ({@link #runFed}), instead of as one String.
  *
  * <p>When a network namespace is configured, every command is prefixed with {@code ip netns exec <ns>}: the
  * agent process stays where it is and only the tools run inside the managed namespace.
@@ -39,6 +48,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe: it holds no mutable state.
  */
 public class ProcessRunner implements CommandRunner {
+    private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final String netns;
@@ -67,6 +77,16 @@ public class ProcessRunner implements CommandRunner {
     @Override
     public ProcessResult run(List<String> argv, String stdin) {
         return runRaw(command(argv), stdin, timeout, toolPath);
+    }
+
+    /**
+     * Runs {@code argv} like {@link #run}, writing its input through a pipe as {@code stdin} produces it: a restore
+     * tool parses the first chains while the agent still renders the last ones. If {@code stdin} fails, the tool
+     * is killed before it sees the end of its input, so it can never take half a transaction for a whole one.
+     */
+    @Override
+    public ProcessResult runFed(List<String> argv, StdinWriter stdin) {
+        return execute(command(argv), stdin, timeout, toolPath, ProcessRunner::read);
     }
 
     /**
@@ -122,7 +142,7 @@ public class ProcessRunner implements CommandRunner {
     }
 
     static ProcessResult runRaw(List<String> command, String stdin, Duration timeout, String toolPath) {
-        return execute(command, stdin, timeout, toolPath, ProcessRunner::read);
+        return execute(command, stdin == null ? null : in -> in.write(stdin), timeout, toolPath, ProcessRunner::read);
     }
 
     /** What to make of the stdout file once the process has ended: its text, or "" when consumed otherwise. */
@@ -131,47 +151,134 @@ public class ProcessRunner implements CommandRunner {
         String consume(Path out) throws IOException;
     }
 
-    private static ProcessResult execute(List<String> command, String stdin, Duration timeout, String toolPath,
+    private static ProcessResult execute(List<String> command, StdinWriter stdin, Duration timeout, String toolPath,
                                          StdoutFile stdout) {
-        Path in = null;
         Path out = null;
         Path err = null;
+        long start = System.nanoTime();
         try {
             out = Files.createTempFile("sgagent-out", ".txt");
             err = Files.createTempFile("sgagent-err", ".txt");
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectOutput(out.toFile())
-                    .redirectError(err.toFile());
+                    .redirectError(err.toFile())
+                    .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                            : ProcessBuilder.Redirect.PIPE);
             if (!toolPath.isEmpty()) {
                 String inherited = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
                 builder.environment().put("PATH", toolPath + ":" + inherited);
             }
-            if (stdin != null) {
-                in = Files.createTempFile("sgagent-in", ".txt");
-                // Files.writeString hands the bytes to the channel 8 KiB at a time: an 8 KiB temporary direct
-                // buffer, never one as big as the script (~10 MB for a cold 1000-VM restore)
-                Files.writeString(in, stdin, StandardCharsets.UTF_8);
-                builder.redirectInput(in.toFile());
-            } else {
-                builder.redirectInput(new File("/dev/null"));
-            }
             Process process = builder.start();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            // The timeout also covers writing the input: a tool that stops reading would leave the writer blocked
+            // on a full pipe, so the deadline kills the tool (which breaks the pipe) instead of waiting for it.
+            AtomicBoolean timedOut = new AtomicBoolean();
+            CompletableFuture.runAsync(() -> {
+                if (process.isAlive()) {
+                    timedOut.set(true);
+                    process.destroyForcibly();
+                }
+            }, CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            Input input = stdin == null ? Input.NONE : feed(process, stdin);
+            if (!process.waitFor(timeout.toMillis() + KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                timedOut.set(true);
                 process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
+                process.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            if (timedOut.get()) {
                 return new ProcessResult(command, 124, stdout.consume(out), "timed out after " + timeout.toSeconds()
                         + "s. " + read(err));
             }
-            return new ProcessResult(command, process.exitValue(), stdout.consume(out), read(err));
+            int exit = process.exitValue();
+            if (log.isDebugEnabled()) {
+                // where a write's time goes, tool by tool: from start to exit, input size
+                log.debug("{} exited {} after {} ms (stdin {} chars)", command, exit,
+                        (System.nanoTime() - start) / 1_000_000, input.chars());
+            }
+            if (input.problem() != null && exit == 0) {
+                // the tool ended well without reading all we had to say: not a transaction we can vouch for
+                return new ProcessResult(command, 141, stdout.consume(out), input.problem() + ". " + read(err));
+            }
+            return new ProcessResult(command, exit, stdout.consume(out),
+                    input.failed() ? input.problem() + ". " + read(err) : read(err));
         } catch (IOException e) {
             return new ProcessResult(command, 127, "", "cannot run " + command.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new ProcessResult(command, 130, "", "interrupted");
         } finally {
-            delete(in);
             delete(out);
             delete(err);
+        }
+    }
+
+    private static final long KILL_GRACE_MILLIS = 5_000;
+
+    /**
+     * How writing a tool's input went: the characters written, and why it stopped early (null when it did not);
+     * {@code failed} when the agent itself could not produce the input.
+     */
+    private record Input(long chars, String problem, boolean failed) {
+        static final Input NONE = new Input(0, null, false);
+    }
+
+    /**
+     * Writes the tool's input through a 64 KiB buffer and closes the pipe, the tool's end of input. A broken pipe
+     * (the tool exited or was killed early) ends the writing; the tool's exit code says why. If {@code stdin} itself
+     * fails, the tool is killed first: closing the pipe would hand it a clean end of a partial transaction.
+     */
+    private static Input feed(Process process, StdinWriter stdin) {
+        CountingWriter counted = new CountingWriter(
+                new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        BufferedWriter buffered = new BufferedWriter(counted, 1 << 16);
+        try {
+            stdin.write(buffered);
+            buffered.close();
+            return new Input(counted.chars, null, false);
+        } catch (IOException e) {
+            closeQuietly(process);
+            return new Input(counted.chars, "it stopped reading its input after " + counted.chars + " chars ("
+                    + e.getMessage() + ")", false);
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            closeQuietly(process);
+            log.error("cannot write the input of {}; the tool was stopped before it could act on part of it",
+                    process.info().command().orElse("a tool"), e);
+            return new Input(counted.chars, "the agent could not write its input: " + e, true);
+        }
+    }
+
+    private static void closeQuietly(Process process) {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException ignored) {
+            // the pipe is already broken; the exit code tells the story
+        }
+    }
+
+    /** Counts what passes through: the input size for the DEBUG line and the error message. */
+    private static final class CountingWriter extends FilterWriter {
+        private long chars;
+
+        CountingWriter(Writer out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            out.write(c);
+            chars++;
+        }
+
+        @Override
+        public void write(char[] buffer, int offset, int length) throws IOException {
+            out.write(buffer, offset, length);
+            chars += length;
+        }
+
+        @Override
+        public void write(String text, int offset, int length) throws IOException {
+            out.write(text, offset, length);
+            chars += length;
         }
     }
 

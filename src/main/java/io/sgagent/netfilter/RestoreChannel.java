@@ -1,5 +1,7 @@
 package io.sgagent.netfilter;
 
+import io.sgagent.ruleset.Script;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,10 +38,52 @@ final class RestoreChannel {
 
     void write(List<String> argv, String stdin, String family) throws KernelApplyException {
         lines.addAndGet(stdin.chars().filter(c -> c == '\n').count());
-        ProcessResult result = runner.run(argv, stdin);
+        check(runner.run(argv, stdin), family);
+    }
+
+    /** Writes {@code script} straight into the tool's input as it renders (see {@link Script}). */
+    void write(List<String> argv, Script script, String family) throws KernelApplyException {
+        check(runner.runFed(argv, stdin -> script.writeTo(new LineCounter(stdin))), family);
+    }
+
+    private void check(ProcessResult result, String family) throws KernelApplyException {
         if (!result.ok()) {
             events.failed(family);
             throw new KernelApplyException(result.describe());
+        }
+    }
+
+    /** Counts the lines on their way to the tool: the restore-lines metric, without a second pass over the text. */
+    private final class LineCounter implements Appendable {
+        private final Appendable out;
+
+        LineCounter(Appendable out) {
+            this.out = out;
+        }
+
+        @Override
+        public Appendable append(CharSequence text) throws IOException {
+            for (int i = 0; i < text.length(); i++) {
+                if (text.charAt(i) == '\n') {
+                    lines.incrementAndGet();
+                }
+            }
+            out.append(text);
+            return this;
+        }
+
+        @Override
+        public Appendable append(CharSequence text, int start, int end) throws IOException {
+            return append(text.subSequence(start, end));
+        }
+
+        @Override
+        public Appendable append(char c) throws IOException {
+            if (c == '\n') {
+                lines.incrementAndGet();
+            }
+            out.append(c);
+            return this;
         }
     }
 

@@ -7,6 +7,7 @@ import io.sgagent.ruleset.IpFamily;
 import io.sgagent.ruleset.KernelTable;
 import io.sgagent.ruleset.RestoreRenderer;
 import io.sgagent.ruleset.Rule;
+import io.sgagent.ruleset.Script;
 import io.sgagent.ruleset.TableRules;
 import java.util.HashSet;
 import java.util.List;
@@ -49,14 +50,14 @@ final class TableWriter {
 
     /** Reads the kernel back and writes whatever makes it hold {@code desired}: chains, hooks, obsolete chains. */
     void writeFull(String prefix, FamilyRuleset desired) throws KernelApplyException {
-        channel.write(restoreCommand(), RestoreRenderer.render(desired, read(prefix)), label());
+        channel.write(restoreCommand(), RestoreRenderer.script(desired, read(prefix)), label());
     }
 
     /** Writes only the chains that changed since {@code previous}, which the kernel is assumed to hold. */
     void writeDiff(FamilyRuleset previous, FamilyRuleset desired) throws KernelApplyException {
-        String payload = RestoreRenderer.renderDiff(previous, desired);
-        if (!payload.isEmpty()) {
-            channel.write(restoreCommand(), payload, label());
+        Script script = RestoreRenderer.diff(previous, desired);
+        if (!script.isEmpty()) {
+            channel.write(restoreCommand(), script, label());
         }
     }
 

@@ -142,6 +142,67 @@ class ProcessRunnerTest {
         assertThat(lines).isEmpty();
     }
 
+    @Test
+    void fedInputReachesTheToolAsItIsWritten() {
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(5)).runFed(List.of("sh", "-c", "wc -l; exit 2"),
+                stdin -> {
+                    for (int i = 0; i < 100_000; i++) {
+                        stdin.write("-A sga-i-vnet1 -j ACCEPT\n");
+                    }
+                });
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.stdout().strip()).isEqualTo("100000");
+    }
+
+    @Test
+    void aToolThatFailsBeforeReadingItsInputIsReportedNotWaitedFor() {
+        // 4 MB: far more than a pipe holds, so the writer would block forever if the early exit went unnoticed
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(30)).runFed(
+                List.of("sh", "-c", "echo refused >&2; exit 4"), stdin -> stdin.write("x".repeat(4_000_000)));
+
+        assertThat(result.exitCode()).isEqualTo(4);
+        assertThat(result.stderr()).contains("refused");
+    }
+
+    @Test
+    void aToolThatEndsWellWithoutReadingAllItsInputFails() {
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(30)).runFed(List.of("true"),
+                stdin -> stdin.write("x".repeat(4_000_000)));
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.stderr()).contains("stopped reading its input");
+    }
+
+    @Test
+    void whenTheInputCannotBeWrittenTheToolIsStoppedBeforeItSeesAnEnd() throws Exception {
+        // The tool acts only once its input ends (as a restore commits at the end of its input): a failing writer
+        // must kill it, not close the pipe and hand it the half written so far as if it were whole.
+        Path acted = dir.resolve("acted");
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(10)).runFed(
+                List.of("sh", "-c", "cat > /dev/null; touch " + acted), stdin -> {
+                    stdin.write("*filter\n:sga-i-vnet1 - [0:0]\n");
+                    stdin.flush();
+                    throw new IllegalStateException("render failed");
+                });
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.stderr()).contains("could not write its input").contains("render failed");
+        Thread.sleep(300);
+        assertThat(acted).doesNotExist();
+    }
+
+    @Test
+    void aToolThatNeverReadsItsInputTimesOut() {
+        long start = System.nanoTime();
+
+        ProcessResult result = new ProcessRunner("", Duration.ofSeconds(1)).runFed(List.of("sleep", "30"),
+                stdin -> stdin.write("x".repeat(4_000_000)));
+
+        assertThat(result.exitCode()).isEqualTo(124);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
     private static long directBytes() {
         return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
