@@ -2,6 +2,8 @@ package io.sgagent.netfilter;
 
 import io.sgagent.ruleset.Script;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,7 +45,13 @@ final class RestoreChannel {
 
     /** Writes {@code script} straight into the tool's input as it renders (see {@link Script}). */
     void write(List<String> argv, Script script, String family) throws KernelApplyException {
-        check(runner.runFed(argv, stdin -> script.writeTo(new LineCounter(stdin))), family);
+        check(runner.runFed(argv, stdin -> {
+            try {
+                script.writeTo(new LineCounter(stdin));
+            } catch (UncheckedIOException e) {
+                throw e.getCause(); // the tool stopped reading: ProcessRunner reports it with the tool's exit code
+            }
+        }), family);
     }
 
     private void check(ProcessResult result, String family) throws KernelApplyException {
@@ -54,35 +62,38 @@ final class RestoreChannel {
     }
 
     /** Counts the lines on their way to the tool: the restore-lines metric, without a second pass over the text. */
-    private final class LineCounter implements Appendable {
-        private final Appendable out;
+    private final class LineCounter implements Script.Sink {
+        private final Writer out;
 
-        LineCounter(Appendable out) {
+        LineCounter(Writer out) {
             this.out = out;
         }
 
         @Override
-        public Appendable append(CharSequence text) throws IOException {
+        public Script.Sink append(CharSequence text) {
             for (int i = 0; i < text.length(); i++) {
                 if (text.charAt(i) == '\n') {
                     lines.incrementAndGet();
                 }
             }
-            out.append(text);
+            try {
+                out.append(text);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             return this;
         }
 
         @Override
-        public Appendable append(CharSequence text, int start, int end) throws IOException {
-            return append(text.subSequence(start, end));
-        }
-
-        @Override
-        public Appendable append(char c) throws IOException {
+        public Script.Sink append(char c) {
             if (c == '\n') {
                 lines.incrementAndGet();
             }
-            out.append(c);
+            try {
+                out.append(c);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             return this;
         }
     }

@@ -1,6 +1,5 @@
 package io.sgagent.ruleset;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +35,8 @@ public final class RestoreRenderer {
         return new Script(false, out -> writeFull(out, ruleset, current));
     }
 
-    private static void writeFull(Appendable out, FamilyRuleset ruleset, Map<String, KernelTable> current)
-            throws IOException {
+    private static void writeFull(Script.Sink out, FamilyRuleset ruleset, Map<String, KernelTable> current)
+            {
         boolean bridge = ruleset.family() == IpFamily.BRIDGE;
         for (TableRules table : ruleset.tables()) {
             KernelTable kernel = current.getOrDefault(table.table(), KernelTable.empty(table.table()));
@@ -116,7 +115,7 @@ public final class RestoreRenderer {
 
     /** One table's part of an incremental transaction: the chains to rewrite and the chains to delete. */
     private record TableDiff(String table, List<Chain> changed, Set<String> obsolete) {
-        void writeTo(Appendable out, boolean bridge) throws IOException {
+        void writeTo(Script.Sink out, boolean bridge) {
             out.append('*').append(table).append('\n');
             for (Chain chain : changed) {
                 out.append(declaration(chain.name(), bridge)).append('\n');
@@ -157,7 +156,7 @@ public final class RestoreRenderer {
     }
 
     /** Each rule rendered straight into {@code out}: a cold 1000-VM transaction is ~10 MB, never one String. */
-    private static void appendRules(Appendable out, Chain chain) throws IOException {
+    private static void appendRules(Script.Sink out, Chain chain) {
         for (Rule rule : chain.rules()) {
             out.append("-A ").append(chain.name()).append(' ').append(rule.render()).append('\n');
         }
