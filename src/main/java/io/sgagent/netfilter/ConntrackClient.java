@@ -1,17 +1,19 @@
 package io.sgagent.netfilter;
 
-import java.io.IOException;
+import io.sgagent.ruleset.ConntrackEntry;
 import java.io.FileInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import io.sgagent.ruleset.ConntrackEntry;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Reads conntrack pressure of the managed namespace: the entry count (per namespace), the limit
@@ -60,15 +62,72 @@ public class ConntrackClient {
         deleteBatch(entries.stream().map(ConntrackClient::deleteArgs).toList());
     }
 
-    /** Deletes every entry to or from each address (B6/B7): a VM deleted, or an address it no longer has. */
+    /**
+     * Deletes every entry to or from each address (B6/B7): a VM deleted, or an address it no longer has. The table
+     * is listed once (both families, streamed) and filtered here on each entry's original source and destination,
+     * the fields {@code conntrack -D -s/-d} match; the entries found are deleted by their tuple in one batch. Each
+     * {@code conntrack -D -s X} would walk the whole table in user space itself, so a full sync that removes 1000
+     * VMs (4000 such walks) took 14 s at an empty table and far longer at a full one; now it walks it once. If the
+     * listing fails, the deletes go by address as before.
+     */
     public void flush(Collection<String> addresses) {
+        if (addresses.isEmpty()) {
+            return;
+        }
+        Set<String> wanted = new HashSet<>();
+        List<String> byAddress = new ArrayList<>();
+        for (String address : addresses) {
+            // The tool prints an IPv6 address whose leading groups are zero in mixed notation ("::1.2.3.4"), which
+            // would not compare equal as text: such rare addresses go by address, as they did before.
+            (address.startsWith("::") ? byAddress : wanted).add(address);
+        }
+        deleteBatch(addressDeletes(byAddress));
+        if (wanted.isEmpty()) {
+            return;
+        }
+        List<ConntrackEntry> found = new ArrayList<>();
+        ProcessResult listing = runner.runStreamed(List.of("conntrack", "-L"), stdout -> {
+            for (String line = stdout.readLine(); line != null; line = stdout.readLine()) {
+                if (wanted.contains(firstValue(line, " src=")) || wanted.contains(firstValue(line, " dst="))) {
+                    ConntrackEntry entry = ConntrackEntry.parse(line);
+                    if (entry != null) {
+                        found.add(entry);
+                    }
+                }
+            }
+        });
+        if (!listing.ok()) {
+            log.debug("cannot list the conntrack table ({}); deleting by address", listing.describe());
+            deleteBatch(addressDeletes(wanted));
+            return;
+        }
+        delete(found);
+    }
+
+    /** The deletes by address, one per address and direction: what {@link #flush} falls back to. */
+    static List<List<String>> addressDeletes(Collection<String> addresses) {
         List<List<String>> deletes = new ArrayList<>();
         for (String address : addresses) {
             for (String flag : List.of("-s", "-d")) {
                 deletes.add(List.of("-D", "-f", familyOf(address), flag, address));
             }
         }
-        deleteBatch(deletes);
+        return deletes;
+    }
+
+    /**
+     * The value of the first {@code key} (e.g. " src=") of a listing line: the original direction's, as the tool
+     * lists it before the reply's. Read without splitting the line, since a full table is 200,000 lines; null when
+     * the line has no such field.
+     */
+    static String firstValue(String line, String key) {
+        int at = line.indexOf(key);
+        if (at < 0) {
+            return null;
+        }
+        int start = at + key.length();
+        int end = line.indexOf(' ', start);
+        return line.substring(start, end < 0 ? line.length() : end);
     }
 
     /** The arguments that delete exactly one flow, by its original tuple. */
