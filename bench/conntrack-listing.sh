@@ -11,10 +11,14 @@ ip netns exec $N iptables -A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEP
 python3 - > "$T/fill" <<'PY'
 for k in range(200_000):
     print(f"-I -s 198.18.{(k>>16)&0xff}.{(k>>8)&0xff} -d 198.19.{k&0xff}.{(k>>8)&0x0f} -p tcp --sport {1024+k%60000} --dport 443 --state ESTABLISHED -t 3600 -u ASSURED")
+PY
 # the VM: 200 flows, marked with its ingress slot (0x64/0x7f as in the golden files)
+python3 - > "$T/vm" <<'PY'
 for k in range(200):
     print(f"-I -s 203.0.113.{k%250} -d 10.99.9.10 -p tcp --sport {20000+k} --dport 22 --state ESTABLISHED -t 3600 -u ASSURED -m 100")
 PY
+sed -e 's/^-I /-D -f ipv4 /' -e 's/ --state.*//' "$T/vm" > "$T/vm-delete"
+cat "$T/vm" >> "$T/fill"
 ip netns exec $N conntrack -R "$T/fill" 2>&1 | tail -1
 echo "entries: $(ip netns exec $N conntrack -C)"
 t() { local s e; s=$(date +%s%N); "$@" > "$T/out" 2>/dev/null; e=$(date +%s%N); echo "$(( (e-s)/1000000 )) ms, $(grep -c src= "$T/out") lines"; }
@@ -23,4 +27,14 @@ for _ in 1 2 3 4 5; do
   echo "by address -d: $(t ip netns exec $N conntrack -L -f ipv4 -d 10.99.9.10)"
   echo "by mark      : $(t ip netns exec $N conntrack -L -f ipv4 -m 0x64/0x7f)"
   echo "count -C     : $(t ip netns exec $N conntrack -C)"
+done
+# A VM deleted (B7): its flows go by address. The agent lists the table once (both families) and deletes the
+# entries it found by tuple in one -R batch; before, the tool's own address filter ran per address and direction.
+for _ in 1 2 3; do
+  echo "full listing -L     : $(t ip netns exec $N conntrack -L)"
+  echo "200 tuple deletes -R: $(t ip netns exec $N conntrack -R "$T/vm-delete")"
+  ip netns exec $N conntrack -R "$T/vm" > /dev/null 2>&1
+  echo "delete by -s        : $(t ip netns exec $N conntrack -D -f ipv4 -s 10.99.9.10)"
+  echo "delete by -d        : $(t ip netns exec $N conntrack -D -f ipv4 -d 10.99.9.10)"
+  ip netns exec $N conntrack -R "$T/vm" > /dev/null 2>&1
 done

@@ -13,6 +13,7 @@ import io.sgagent.ruleset.ConntrackEntry;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -129,29 +130,37 @@ class ConntrackCleanup {
             return;
         }
         // One listing per mark field (ingress, egress), both families each, side by side. A VM-to-VM flow of this
-        // host can carry this VM's slot in both fields: list each entry once.
+        // host can carry this VM's slot in both fields: list each entry once, under the first filter that found it.
+        List<ConnMarks.Filter> filters = marks.filtersOf(vm.name());
         List<ToolCalls.Call<List<ConntrackEntry>>> listings = new ArrayList<>();
-        for (ConnMarks.Filter filter : marks.filtersOf(vm.name())) {
+        for (ConnMarks.Filter filter : filters) {
             listings.add(() -> conntrack.entriesMarked(filter.value(), filter.mask()));
         }
-        Set<ConntrackEntry> listed = new LinkedHashSet<>();
-        for (ToolCalls.Outcome<List<ConntrackEntry>> listing : ToolCalls.all(listings)) {
-            listed.addAll(listing.value());
+        Map<ConntrackEntry, ConnMarks.Filter> listed = new LinkedHashMap<>();
+        List<ToolCalls.Outcome<List<ConntrackEntry>>> outcomes = ToolCalls.all(listings);
+        for (int i = 0; i < outcomes.size(); i++) {
+            for (ConntrackEntry entry : outcomes.get(i).value()) {
+                listed.putIfAbsent(entry, filters.get(i));
+            }
         }
         Set<String> stillTrackedPeers = NotrackPolicy.untracked(vm, Family.IPV4)
                 || NotrackPolicy.untracked(vm, Family.IPV6) ? trackedPeers() : Set.of();
-        List<ConntrackEntry> cut = new ArrayList<>();
-        for (ConntrackEntry entry : listed) {
+        Map<ConnMarks.Filter, List<ConntrackEntry>> cut = new LinkedHashMap<>();
+        int count = 0;
+        for (Map.Entry<ConntrackEntry, ConnMarks.Filter> found : listed.entrySet()) {
+            ConntrackEntry entry = found.getKey();
             Family family = entry.source().contains(":") ? Family.IPV6 : Family.IPV4;
             if (judged.contains(family) && FlowPolicy.involves(vm, entry) && (!FlowPolicy.stillAllowed(vm, entry)
                     || FlowPolicy.staleUntracked(vm, entry, stillTrackedPeers))) {
-                cut.add(entry);
+                cut.computeIfAbsent(found.getValue(), f -> new ArrayList<>()).add(entry);
+                count++;
             }
         }
-        if (!cut.isEmpty()) {
-            conntrack.delete(cut);
+        // Each delete names the mark it was listed by, so the kernel filters the tool's dump (docs/ruleset.md §8).
+        cut.forEach((filter, entries) -> conntrack.deleteMarked(entries, filter.value(), filter.mask()));
+        if (count > 0) {
             log.info("deleted {} conntrack entries of VM {} that its new rules no longer allow or that no longer "
-                    + "see its packets", cut.size(), vm.name());
+                    + "see its packets", count, vm.name());
         }
     }
 

@@ -3,6 +3,7 @@ package io.sgagent.netfilter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import io.sgagent.ruleset.ConntrackEntry;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -82,51 +83,67 @@ class ConntrackClientTest {
         };
     }
 
-    /**
-     * An address flush lists the table once and deletes, by tuple and in one batch, exactly the entries whose
-     * original source or destination is one of the addresses: not the entry that has it only in the reply
-     * direction (a NATed flow of another host), not the entries of other addresses.
-     */
+    /** One VM's addresses: each address and direction is one delete by the tool's own filter, in one batch. */
     @Test
-    void anAddressFlushListsTheTableOnceAndDeletesItsEntriesInOneBatch() {
+    void aFewAddressesAreDeletedDirectlyInOneBatch() {
         java.util.List<String> calls = new java.util.ArrayList<>();
 
         new ConntrackClient(recording(calls, true, true)).flush(java.util.List.of("10.0.0.1", "2001:db8::1"));
 
+        assertThat(calls).containsExactly("conntrack -R /dev/stdin\n"
+                + "-D -f ipv4 -s 10.0.0.1\n-D -f ipv4 -d 10.0.0.1\n"
+                + "-D -f ipv6 -s 2001:db8::1\n-D -f ipv6 -d 2001:db8::1\n");
+    }
+
+    /**
+     * Many addresses (a full sync removing VMs): the table is listed once and only the addresses and directions
+     * that have entries are deleted: 10.0.0.1 as source and destination, 2001:db8::1 as source; not 10.0.0.1's
+     * reply-direction appearance, not 192.0.2.44 (no entry at all).
+     */
+    @Test
+    void manyAddressesAreListedOnceAndOnlyThoseWithEntriesDeleted() {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+
+        new ConntrackClient(recording(calls, true, true))
+                .flush(java.util.List.of("10.0.0.1", "2001:db8::1", "192.0.2.44"));
+
         assertThat(calls).containsExactly("conntrack -L", "conntrack -R /dev/stdin\n"
-                + "-D -f ipv4 -s 10.0.0.1 -d 10.0.0.9 -p tcp --sport 40000 --dport 22\n"
-                + "-D -f ipv4 -s 10.0.0.7 -d 10.0.0.1 -p udp --sport 5353 --dport 53\n"
-                + "-D -f ipv6 -s 2001:db8::1 -d 2001:db8::9 -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 7\n");
+                + "-D -f ipv4 -s 10.0.0.1\n-D -f ipv4 -d 10.0.0.1\n-D -f ipv6 -s 2001:db8::1\n");
     }
 
     @Test
-    void anAddressWithoutEntriesDeletesNothing() {
+    void manyAddressesWithoutEntriesDeleteNothing() {
         java.util.List<String> calls = new java.util.ArrayList<>();
 
-        new ConntrackClient(recording(calls, true, true)).flush(java.util.List.of("192.0.2.44"));
+        new ConntrackClient(recording(calls, true, true))
+                .flush(java.util.List.of("192.0.2.44", "192.0.2.45", "192.0.2.46"));
 
         assertThat(calls).containsExactly("conntrack -L");
     }
 
-    /** If the table cannot be listed, each address is deleted by the tool's own filter, as before. */
+    /** If the table cannot be listed, every address and direction is deleted, as for a few addresses. */
     @Test
-    void whenTheListingFailsTheDeletesGoByAddress() {
+    void whenTheListingFailsEveryAddressIsDeleted() {
         java.util.List<String> calls = new java.util.ArrayList<>();
 
-        new ConntrackClient(recording(calls, true, false)).flush(java.util.List.of("10.0.0.1"));
+        new ConntrackClient(recording(calls, true, false))
+                .flush(java.util.List.of("10.0.0.1", "192.0.2.44", "192.0.2.45"));
 
-        assertThat(calls).containsExactly("conntrack -L",
-                "conntrack -R /dev/stdin\n-D -f ipv4 -s 10.0.0.1\n-D -f ipv4 -d 10.0.0.1\n");
+        assertThat(calls).containsExactly("conntrack -L", "conntrack -R /dev/stdin\n"
+                + "-D -f ipv4 -s 10.0.0.1\n-D -f ipv4 -d 10.0.0.1\n"
+                + "-D -f ipv4 -s 192.0.2.44\n-D -f ipv4 -d 192.0.2.44\n"
+                + "-D -f ipv4 -s 192.0.2.45\n-D -f ipv4 -d 192.0.2.45\n");
     }
 
-    /** The tool prints "::a.b.c.d" for such addresses, so they cannot be found as text: by address instead. */
+    /** The tool prints "::a.b.c.d" for such addresses, so the listing cannot vouch for them: always deleted. */
     @Test
-    void addressesTheToolPrintsInMixedNotationGoByAddress() {
+    void addressesTheToolPrintsInMixedNotationAreAlwaysDeleted() {
         java.util.List<String> calls = new java.util.ArrayList<>();
 
-        new ConntrackClient(recording(calls, true, true)).flush(java.util.List.of("::102:304"));
+        new ConntrackClient(recording(calls, true, true))
+                .flush(java.util.List.of("::102:304", "192.0.2.44", "192.0.2.45"));
 
-        assertThat(calls).containsExactly(
+        assertThat(calls).containsExactly("conntrack -L",
                 "conntrack -R /dev/stdin\n-D -f ipv6 -s ::102:304\n-D -f ipv6 -d ::102:304\n");
     }
 
@@ -137,9 +154,20 @@ class ConntrackClientTest {
 
         new ConntrackClient(recording(calls, false, true)).flush(java.util.List.of("10.0.0.1"));
 
-        assertThat(calls).hasSize(4).startsWith("conntrack -L").contains(
-                "conntrack -D -f ipv4 -s 10.0.0.1 -d 10.0.0.9 -p tcp --sport 40000 --dport 22",
-                "conntrack -D -f ipv4 -s 10.0.0.7 -d 10.0.0.1 -p udp --sport 5353 --dport 53");
+        assertThat(calls).containsExactly("conntrack -R /dev/stdin\n-D -f ipv4 -s 10.0.0.1\n-D -f ipv4 -d 10.0.0.1\n",
+                "conntrack -D -f ipv4 -s 10.0.0.1", "conntrack -D -f ipv4 -d 10.0.0.1");
+    }
+
+    /** A cut flow is deleted by its tuple and by the mark it was listed with, so the kernel filters the dump. */
+    @Test
+    void markedDeletesNameTheirMark() {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        ConntrackEntry ssh = ConntrackEntry.parse(LISTING.lines().findFirst().orElseThrow());
+
+        new ConntrackClient(recording(calls, true, true)).deleteMarked(java.util.List.of(ssh), 0x64, 0x7f);
+
+        assertThat(calls).containsExactly(
+                "conntrack -D -f ipv4 -s 10.0.0.1 -d 10.0.0.9 -p tcp --sport 40000 --dport 22 -m 0x64/0x7f");
     }
 
     @Test
