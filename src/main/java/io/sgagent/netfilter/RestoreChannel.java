@@ -71,13 +71,12 @@ final class RestoreChannel {
 
         @Override
         public Script.Sink append(CharSequence text) {
-            for (int i = 0; i < text.length(); i++) {
-                if (text.charAt(i) == '\n') {
-                    lines.incrementAndGet();
-                }
+            String chars = text.toString();
+            for (int at = chars.indexOf('\n'); at >= 0; at = chars.indexOf('\n', at + 1)) {
+                lines.incrementAndGet(); // indexOf is a vectorised scan: the text is ~10 MB for a cold 1000-VM apply
             }
             try {
-                out.append(text);
+                out.write(chars);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
