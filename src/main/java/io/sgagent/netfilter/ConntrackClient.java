@@ -60,9 +60,9 @@ public class ConntrackClient {
     /**
      * Deletes exactly these flows, each by its original tuple, in one process (see {@link #deleteBatch}); each was
      * listed by {@link #entriesMarked} with this mark {@code value} and {@code mask}, and the delete names them too.
-     * The tool finds what it deletes by dumping the table: with the mark the kernel filters that dump (about 25 ms
-     * at 200,000 entries), without it every delete copies the whole table to user space (about 450 ms), so cutting
-     * 200 flows took 90 s instead of 5 (bench/conntrack-listing.sh).
+     * The tool finds what it deletes by dumping the table: with the mark the kernel filters that dump (about 40 ms
+     * per delete at 200,000 entries), without it every delete copies the whole table to user space (about 400 ms):
+     * cutting 200 flows took 80 s, now 7-10 s (bench/conntrack-listing.sh).
      */
     public void deleteMarked(Collection<ConntrackEntry> entries, long value, long mask) {
         List<String> filter = List.of("-m", markFilter(value, mask));
