@@ -70,6 +70,9 @@ final class Results {
     double driftCheckMeanMs = Double.NaN;
     double driftCheckMaxMs = Double.NaN;
     long pressureEntries;
+    /** A full sync removing every VM with the table pre-filled again (the address flush of B7). */
+    double clearAllMs = Double.NaN;
+    long clearAllEntries;
 
     // 3. burst
     int burstSize;
