@@ -80,8 +80,8 @@ public class ConntrackClient {
     /**
      * Deletes every entry to or from each address (B6/B7): a VM deleted, or an address it no longer has. Each
      * address and direction is one {@code conntrack -D -s/-d}, which walks the whole table in user space (about
-     * 0.5 s at 200,000 entries), and all go in one batch. For a few addresses that is all. For more (a full sync
-     * that removes many VMs: 1000 VMs are 4000 such walks, 14 s at an empty table) the table is listed once
+     * 0.5 s at 200,000 entries), and all go in one batch. For a few addresses that is all. For more (a deleted VM;
+     * a full sync that removes 1000 VMs: 6000 such walks, 14 s at an empty table) the table is listed once
      * first, both families, streamed, and only the addresses and directions that have entries are deleted.
      * Filtering the listing here on the original source and destination finds what {@code -s/-d} would match;
      * the deletes stay the tool's own, by address, so an entry created after the listing is caught as before.
@@ -124,7 +124,11 @@ public class ConntrackClient {
         deleteBatch(deletes);
     }
 
-    /** Up to this many addresses (one VM with an IPv4 and an IPv6 address) a flush deletes without listing. */
+    /**
+     * Up to this many addresses (an address or two a VM gave up) a flush deletes without listing: four walks at
+     * most, about what one listing and the deletes it leaves cost. A deleted VM has at least three (IPv4, IPv6 and
+     * the link-local address of its MAC) and is listed first.
+     */
     static final int DIRECT_FLUSH_ADDRESSES = 2;
 
     /** The deletes by address, one per address and direction ({@code -s}, {@code -d}). */
@@ -187,7 +191,7 @@ public class ConntrackClient {
 
     /**
      * Runs several deletes in one process: {@code conntrack -R} reads one command per line from its input
-     * (conntrack-tools 1.4.6 and later), so deleting the flows of 1000 VMs costs one process instead of 4000. Each
+     * (conntrack-tools 1.4.6 and later), so deleting the flows of 1000 VMs costs one process instead of 6000. Each
      * line is an argument list we built from addresses, numbers and fixed flags; nothing a client sent reaches it
      * as anything but a parsed address. A delete that finds nothing is not an error there either. If the tool is
      * older and refuses {@code -R}, or the batch fails as a whole, each delete runs as its own process.

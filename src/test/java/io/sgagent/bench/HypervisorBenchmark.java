@@ -381,6 +381,7 @@ public final class HypervisorBenchmark {
         log(String.format("  %.0f ms (kernel apply %.0f ms in %.0f applies, %.0f restore lines)",
                 results.coldFullPutMs, results.coldFullPutApplySeconds * 1000, results.coldFullPutApplies,
                 results.coldFullPutRestoreLines));
+        coldPhases(agent.log());
         if (results.coldFullPutApplies > 1) {
             results.notes.add(String.format("the cold PUT took %.0f kernel applies (a failed apply is retried as a"
                     + " full apply; see the agent log)", results.coldFullPutApplies));
@@ -671,6 +672,26 @@ public final class HypervisorBenchmark {
         }
     }
 
+    /**
+     * Where the cold PUT's time went inside the transaction, from the reconciler's DEBUG line ("transaction of N
+     * changes: compile X ms, store Y ms, kernel Z ms"); the rest of the request is HTTP, JSON and validation.
+     */
+    private void coldPhases(Path log) throws IOException {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "transaction of " + n + " changes: compile (\\d+) ms, store (\\d+) ms, kernel (\\d+) ms");
+        for (String l : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (m.find()) {
+                results.coldCompileMs = Double.parseDouble(m.group(1));
+                results.coldStoreMs = Double.parseDouble(m.group(2));
+                results.coldKernelMs = Double.parseDouble(m.group(3));
+                log(String.format("  inside: compile %.0f ms, store %.0f ms, kernel %.0f ms", results.coldCompileMs,
+                        results.coldStoreMs, results.coldKernelMs));
+                return;
+            }
+        }
+    }
+
     /** Sizes of the multi-write batches the reconciler logged (DEBUG "applied N writes in one transaction"). */
     private void batchSizes(Path log, Instant from, Instant to) throws IOException {
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
@@ -897,7 +918,7 @@ public final class HypervisorBenchmark {
     /**
      * A full sync that removes every VM while the table holds the pre-fill again: B7 flushes the flows of all
      * their addresses. Each address and direction by the tool's own filter would walk the whole table in user space
-     * (4 walks per VM); the agent lists the table once and deletes only the addresses it holds. Runs last: it
+     * (6 walks per VM: IPv4, IPv6, link-local); the agent lists the table once and deletes only the addresses it holds. Runs last: it
      * leaves the agent without VMs.
      */
     private void clearAll(AgentProc agent) throws IOException {

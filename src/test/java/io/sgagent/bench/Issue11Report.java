@@ -56,6 +56,11 @@ final class Issue11Report {
         row(md, "drift check hold time", hold, "the dumps a drift check reads: " + ms(r.driftSaveMs)
                 + (Double.isNaN(r.driftCheckMeanMs) ? "" : "; drift check mean " + ms(r.driftCheckMeanMs) + ", max "
                 + ms(r.driftCheckMaxMs)), "writes never wait for a drift check", "");
+        if (!Double.isNaN(r.clearAllMs)) {
+            row(md, "`PUT /api/v1/vms` removing all " + r.vms + " VMs, " + r.clearAllEntries + " conntrack entries",
+                    ms(r.clearAllMs), "the flows of every removed address are flushed (B7): one listing of the table,"
+                            + " then deletes by address only for the addresses it holds", "", "");
+        }
         md.append('\n');
 
         md.append("How each figure was taken:\n\n");
@@ -64,6 +69,18 @@ final class Issue11Report {
                         + " `iptables-save`/`ip6tables-save` output into fresh namespaces holding the same %d ports"
                         + " (sets restored first; median of %d).%n", r.hostBodyBytes / 1024, num(r.coldFullPutApplies, 0),
                 num(r.coldFullPutRestoreLines, 0), r.vms, r.floorIpMs == null ? 0 : r.floorIpMs.n()));
+        if (!Double.isNaN(r.coldKernelMs)) {
+            md.append(String.format(Locale.ROOT, "  Inside the agent (its DEBUG line): compile %s, store %s (%d state"
+                            + " files, each fsynced), kernel %s (sets, then the three families side by side, each"
+                            + " rendered straight into its restore tool's input); the remaining %s are HTTP, JSON"
+                            + " parsing and validation, the port check and the answer. Why the target is out of reach"
+                            + " here: the floor is two restores on an otherwise idle machine; the agent runs the same"
+                            + " restores (its kernel phase is %s of the floor) after parsing, compiling and storing a"
+                            + " whole host on a cold JVM, on the same %s CPUs, with the JIT compiler and the"
+                            + " garbage collector competing for them.%n", ms(r.coldCompileMs), ms(r.coldStoreMs), r.vms,
+                    ms(r.coldKernelMs), ms(r.coldFullPutMs - r.coldCompileMs - r.coldStoreMs - r.coldKernelMs),
+                    num(r.coldKernelMs / Report.p50(r.floorIpMs), 1) + "x", r.machine.getOrDefault("nproc", "?")));
+        }
         md.append(String.format(Locale.ROOT, "- **Update:** %d × `PUT /api/v1/vms/%s` changing one rule's port; after"
                         + " each, the same diff text (%d lines, predicted with the agent's compiler and renderer)"
                         + " through `iptables-restore --noflush` and `ip6tables-restore --noflush` the way the agent"

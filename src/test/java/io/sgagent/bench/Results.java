@@ -70,6 +70,10 @@ final class Results {
     double driftCheckMeanMs = Double.NaN;
     double driftCheckMaxMs = Double.NaN;
     long pressureEntries;
+    /** The cold PUT's transaction, from the agent's DEBUG line: compile, store, kernel (NaN if not logged). */
+    double coldCompileMs = Double.NaN;
+    double coldStoreMs = Double.NaN;
+    double coldKernelMs = Double.NaN;
     /** A full sync removing every VM with the table pre-filled again (the address flush of B7). */
     double clearAllMs = Double.NaN;
     long clearAllEntries;
