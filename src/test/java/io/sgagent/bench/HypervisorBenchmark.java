@@ -918,8 +918,8 @@ public final class HypervisorBenchmark {
     /**
      * A full sync that removes every VM while the table holds the pre-fill again: B7 flushes the flows of all
      * their addresses. Each address and direction by the tool's own filter would walk the whole table in user space
-     * (6 walks per VM: IPv4, IPv6, link-local); the agent lists the table once and deletes only the addresses it holds. Runs last: it
-     * leaves the agent without VMs.
+     * (6 walks per VM: IPv4, IPv6, link-local); the agent lists the table once and deletes only the addresses it
+     * holds. Runs last: it leaves the agent without VMs.
      */
     private void clearAll(AgentProc agent) throws IOException {
         Path prefillFile = work.resolve("conntrack.prefill");
