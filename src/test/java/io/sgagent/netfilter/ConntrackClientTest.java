@@ -164,10 +164,28 @@ class ConntrackClientTest {
         java.util.List<String> calls = new java.util.ArrayList<>();
         ConntrackEntry ssh = ConntrackEntry.parse(LISTING.lines().findFirst().orElseThrow());
 
-        new ConntrackClient(recording(calls, true, true)).deleteMarked(java.util.List.of(ssh), 0x64, 0x7f);
+        new ConntrackClient(recording(calls, true, true))
+                .deleteMarked(Map.of(new ConntrackClient.Mark(0x64, 0x7f), java.util.List.of(ssh)));
 
         assertThat(calls).containsExactly(
                 "conntrack -D -f ipv4 -s 10.0.0.1 -d 10.0.0.9 -p tcp --sport 40000 --dport 22 -m 0x64/0x7f");
+    }
+
+    /** One listing of the whole table, kept: the entries with a bit of the mask set in their mark (decimal). */
+    @Test
+    void aWholeTableListingKeepsTheEntriesMarkedInTheMask() {
+        String marked = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.9 sport=1 dport=22 src=10.0.0.9"
+                + " dst=10.0.0.1 sport=22 dport=1 [ASSURED] mark=100 use=1";
+        String outside = marked.replace("sport=1 ", "sport=2 ").replace("mark=100", "mark=65536");
+        CommandRunner tool = (argv, stdin) -> new ProcessResult(argv, 0,
+                LISTING + marked + "\n" + outside + "\n", "");
+
+        java.util.List<ConntrackClient.MarkedEntry> entries = new ConntrackClient(tool).entriesWithMarkIn(0x3fff);
+
+        assertThat(entries).singleElement().satisfies(e -> {
+            assertThat(e.mark()).isEqualTo(100);
+            assertThat(e.entry().sourcePort()).isEqualTo(1);
+        });
     }
 
     @Test

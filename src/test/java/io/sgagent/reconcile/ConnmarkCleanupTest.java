@@ -11,12 +11,14 @@ import io.sgagent.compiler.ConnMarks;
 import io.sgagent.compiler.RulesetCompiler;
 import io.sgagent.fixtures.FakeKernel;
 import io.sgagent.fixtures.InMemoryStateStore;
+import io.sgagent.model.HostState;
 import io.sgagent.model.Vm;
 import io.sgagent.netfilter.ConntrackClient;
 import io.sgagent.netfilter.KernelReader;
 import io.sgagent.netfilter.NetfilterExecutor;
 import java.time.Clock;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,48 @@ class ConnmarkCleanupTest {
         assertThat(listings).extracting(argv -> argv.get(argv.indexOf("-m") + 1)).containsExactlyInAnyOrder(
                 MARKS.filtersOf("web").stream().map(f -> "0x" + Long.toHexString(f.value()) + "/0x"
                         + Long.toHexString(f.mask())).toArray(String[]::new));
+    }
+
+    static Vm numbered(int i, long seq, int port) {
+        return aVm("vm" + i).seq(seq).nic("vnet" + (10 + i), String.format("02:00:00:00:01:%02x", i),
+                List.of("10.0.1." + i), List.of()).ingress(tcp(port).from(ANY4)).build();
+    }
+
+    static HostState hostOf(int count, long seq, int port) {
+        TreeMap<String, Vm> vms = new TreeMap<>();
+        for (int i = 1; i <= count; i++) {
+            vms.put("vm" + i, numbered(i, seq, port));
+        }
+        return new HostState(vms);
+    }
+
+    /**
+     * A full sync that narrows more VMs than {@link ConntrackCleanup#LISTINGS_PER_VM_UP_TO} lists the table once
+     * instead of twice per VM, and still cuts exactly what each VM's new rules no longer allow, by tuple and mark.
+     */
+    @Test
+    void aSyncNarrowingManyVmsListsTheTableOnceAndCutsOnlyWhatTheyNoLongerAllow() {
+        int count = ConntrackCleanup.LISTINGS_PER_VM_UP_TO + 1;
+        reconciler.replaceAll(hostOf(count, 1, 22));
+        List<String> kept = new java.util.ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            kernel.addFlow(flow("198.51.100.9", "10.0.1." + i, 40000, 22, MARKS.ingressValue("vm" + i)));
+            kept.add(flow("198.51.100.9", "10.0.1." + i, 40001, 80, MARKS.ingressValue("vm" + i)));
+        }
+        // Unrelated entries: another host's flow without a mark, and one marked in a bit outside our mask.
+        kept.add(flow("198.51.100.7", "198.51.100.8", 40002, 22, 0));
+        kept.add(flow("198.51.100.7", "198.51.100.8", 40003, 22, 0x10000));
+        kept.forEach(kernel::addFlow);
+        kernel.forgetCalls();
+
+        reconciler.replaceAll(hostOf(count, 2, 80));
+
+        assertThat(kernel.flows()).containsExactlyInAnyOrderElementsOf(kept);
+        assertThat(kernel.calls()).filteredOn(call -> call.tool().equals("conntrack") && call.argv().contains("-L"))
+                .singleElement().satisfies(call -> assertThat(call.argv()).containsExactly("conntrack", "-L"));
+        assertThat(kernel.calls()).filteredOn(call -> call.tool().equals("conntrack") && call.isWrite())
+                .singleElement().satisfies(call -> assertThat(call.stdin().lines()).hasSize(count)
+                        .allSatisfy(line -> assertThat(line).contains("--dport 22", "-m 0x")));
     }
 
     @Test
