@@ -76,6 +76,8 @@ final class Results {
     double coldKernelMs = Double.NaN;
     /** A full sync removing every VM with the table pre-filled again (the address flush of B7). */
     double clearAllMs = Double.NaN;
+    /** A full sync narrowing every VM, same table: B6 judged from one listing for all. */
+    double narrowAllMs = Double.NaN;
     long clearAllEntries;
 
     // 3. burst
