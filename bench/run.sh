@@ -8,7 +8,7 @@
 #                                         # drift hold, memory), no JMH: a few minutes
 #   bench/run.sh -Dbench.skipJmh=true     # kernel part only; other knobs: -Dbench.vms=... (see pom.xml, profile bench)
 #   SGAGENT_BUILD_DIR=/tmp/x bench/run.sh # Maven output directory (default: target)
-#   SGAGENT_BENCH_JVM_OPTIONS=/tmp/alt.options bench/run.sh --quick  # measure other JVM options than
+#   SGAGENT_BENCH_JVMOPTIONS=/tmp/alt.options bench/run.sh --quick   # measure other JVM options than
 #                                         # config/jvm.options; SGAGENT_BENCH_DRIFT=0s turns the drift check off
 # Options: --vms N, --updates N, --quick, --offline (Maven -o); anything else goes to Maven as is.
 set -euo pipefail
