@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public class ProcessRunner implements CommandRunner {
     private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
+    /** How long a killed tool may take to go, after its deadline. */
+    private static final long KILL_GRACE_MILLIS = 5_000;
 
     private final String netns;
     private final Duration timeout;
@@ -210,8 +212,6 @@ public class ProcessRunner implements CommandRunner {
             delete(err);
         }
     }
-
-    private static final long KILL_GRACE_MILLIS = 5_000;
 
     /**
      * How writing a tool's input went: the characters written, and why it stopped early (null when it did not);

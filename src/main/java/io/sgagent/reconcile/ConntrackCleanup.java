@@ -122,10 +122,13 @@ class ConntrackCleanup {
         }
         Snapshot now = programmed.get();
         Map<ConnMarks.Filter, List<Vm>> byFilter = new HashMap<>();
+        Map<String, Set<Family>> judgedOf = new HashMap<>();
         boolean anyUntracked = false;
         for (String name : names) {
             Vm vm = now.host().vms().get(name);
-            if (vm != null && !judgedFamilies(vm).isEmpty()) {
+            Set<Family> judged = vm == null ? Set.of() : judgedFamilies(vm);
+            if (!judged.isEmpty()) {
+                judgedOf.put(name, judged);
                 for (ConnMarks.Filter filter : marks.filtersOf(name)) {
                     byFilter.computeIfAbsent(filter, f -> new ArrayList<>()).add(vm);
                 }
@@ -145,7 +148,7 @@ class ConntrackCleanup {
                 for (Vm vm : byFilter.getOrDefault(filter, List.of())) {
                     // A flow between two narrowed VMs carries both slots: it is deleted once.
                     if (!doomed.contains(listed.entry())
-                            && noLongerAllowed(vm, judgedFamilies(vm), listed.entry(), stillTrackedPeers)) {
+                            && noLongerAllowed(vm, judgedOf.get(vm.name()), listed.entry(), stillTrackedPeers)) {
                         doomed.add(listed.entry());
                         cut.computeIfAbsent(new ConntrackClient.Mark(filter.value(), filter.mask()),
                                 m -> new LinkedHashSet<>()).add(listed.entry());

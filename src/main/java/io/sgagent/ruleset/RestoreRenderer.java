@@ -35,8 +35,7 @@ public final class RestoreRenderer {
         return new Script(false, out -> writeFull(out, ruleset, current));
     }
 
-    private static void writeFull(Script.Sink out, FamilyRuleset ruleset, Map<String, KernelTable> current)
-            {
+    private static void writeFull(Script.Sink out, FamilyRuleset ruleset, Map<String, KernelTable> current) {
         boolean bridge = ruleset.family() == IpFamily.BRIDGE;
         for (TableRules table : ruleset.tables()) {
             KernelTable kernel = current.getOrDefault(table.table(), KernelTable.empty(table.table()));
