@@ -1,6 +1,8 @@
 package io.sgagent.ruleset;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,8 +13,8 @@ import java.util.stream.Collectors;
 /**
  * Renders a {@link FamilyRuleset} as one {@code *-restore --noflush} transaction.
  *
- * <p>The transaction declares every chain we want (declaring an existing chain flushes it), fills it, fixes our
- * jump in each built-in chain, then flushes and deletes our chains that are no longer wanted. The kernel
+ * <p>The transaction declares every chain we want (declaring an existing chain flushes it), fills it (in the order
+ * {@link #writeChains} explains), fixes our jump in each built-in chain, then flushes and deletes our chains that are no longer wanted. The kernel
  * applies the whole text or nothing, so no packet ever sees a half-written or empty VM chain (B9). Chains
  * and rules that are not ours are never named, so they are never touched (B8).
  */
@@ -44,15 +46,7 @@ public final class RestoreRenderer {
             obsolete.removeAll(wanted);
 
             out.append('*').append(table.table()).append('\n');
-            for (Chain chain : table.chains()) {
-                out.append(declaration(chain.name(), bridge)).append('\n');
-            }
-            for (String chain : obsolete) {
-                out.append(declaration(chain, bridge)).append('\n');
-            }
-            for (Chain chain : table.chains()) {
-                appendRules(out, chain);
-            }
+            writeChains(out, table.chains(), obsolete, bridge);
             for (HookJump hook : table.hooks()) {
                 if (!kernel.hookInPlace(hook)) {
                     // Remove every jump of ours from the built-in chain (misplaced, duplicated, or to a chain of
@@ -116,20 +110,56 @@ public final class RestoreRenderer {
     private record TableDiff(String table, List<Chain> changed, Set<String> obsolete) {
         void writeTo(Script.Sink out, boolean bridge) {
             out.append('*').append(table).append('\n');
-            for (Chain chain : changed) {
-                out.append(declaration(chain.name(), bridge)).append('\n');
-            }
-            for (String chain : obsolete) {
-                out.append(declaration(chain, bridge)).append('\n');
-            }
-            for (Chain chain : changed) {
-                appendRules(out, chain);
-            }
+            writeChains(out, changed, obsolete, bridge);
             for (String chain : obsolete) {
                 out.append("-X ").append(chain).append('\n');
             }
             out.append("COMMIT\n");
         }
+    }
+
+    /**
+     * Declares (which flushes) and fills {@code chains}, and declares {@code obsolete} (flushed, deleted later), in
+     * descending name order; a chain that another one jumps to is declared just before the first chain that names
+     * it, so every jump still finds its target.
+     *
+     * <p>Why this order: {@code iptables-nft-restore --noflush} (1.8.x) records every chain a command names, and
+     * every chain a rule jumps to, in a list sorted by name that it searches from the smallest name on. Declaring
+     * all chains first and then filling them makes each rule walk about half of that list: with 1000 VMs (3300
+     * chains, 56,000 rules per family) that was a third of the tool's CPU, 0.5 s per family. In descending order
+     * the chain being filled is always at the head of the list, and the walk ends at once. The kernel ends up
+     * holding the same chains and rules either way.
+     */
+    private static void writeChains(Script.Sink out, List<Chain> chains, Set<String> obsolete, boolean bridge) {
+        Map<String, Chain> byName = byName(chains, Chain::name);
+        Set<String> names = new TreeSet<>(Comparator.reverseOrder());
+        names.addAll(byName.keySet());
+        names.addAll(obsolete);
+        Set<String> declared = new HashSet<>();
+        for (String name : names) {
+            Chain chain = byName.get(name);
+            if (chain != null) {
+                for (Rule rule : chain.rules()) {
+                    String target = jumpTarget(rule.action());
+                    if (target != null && names.contains(target) && declared.add(target)) {
+                        out.append(declaration(target, bridge)).append('\n');
+                    }
+                }
+            }
+            if (declared.add(name)) {
+                out.append(declaration(name, bridge)).append('\n');
+            }
+            if (chain != null) {
+                appendRules(out, chain);
+            }
+        }
+    }
+
+    private static String jumpTarget(Action action) {
+        if (action instanceof Action.Jump jump) {
+            return jump.chain();
+        }
+        return action instanceof Action.Goto go ? go.chain() : null;
     }
 
     /** Chains in save syntax, without hooks or deletions: what {@code iptables-save} would list of them. */

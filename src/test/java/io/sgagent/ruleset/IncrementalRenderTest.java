@@ -27,12 +27,12 @@ class IncrementalRenderTest {
                 chain("sga-i-c", "icmp"));
         assertThat(RestoreRenderer.renderDiff(before, after)).isEqualTo("""
                 *filter
-                :sga-i-a - [0:0]
                 :sga-i-c - [0:0]
+                -A sga-i-c -p icmp -j ACCEPT
                 :sga-i-b - [0:0]
+                :sga-i-a - [0:0]
                 -A sga-i-a -p tcp -j ACCEPT
                 -A sga-i-a -p udp -j ACCEPT
-                -A sga-i-c -p icmp -j ACCEPT
                 -X sga-i-b
                 COMMIT
                 """);

@@ -26,14 +26,39 @@ class RestoreRendererTest {
     void freshKernelGetsDeclarationsRulesAndTheHook() {
         assertThat(RestoreRenderer.render(IPV4)).isEqualTo("""
                 *filter
-                :sga-FORWARD - [0:0]
                 :sga-e-web - [0:0]
-                -A sga-FORWARD -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-web
                 -A sga-e-web -j ACCEPT
+                :sga-FORWARD - [0:0]
+                -A sga-FORWARD -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-web
                 -I FORWARD 1 -j sga-FORWARD
                 COMMIT
                 """);
         assertThat(RestoreRenderer.render(IPV4, Map.of())).isEqualTo(RestoreRenderer.render(IPV4));
+    }
+
+    /**
+     * Descending name order (iptables-nft-restore --noflush searches its chain list from the smallest name), and a
+     * chain that is jumped to from a chain with a larger name is declared before that chain's first rule.
+     */
+    @Test
+    void chainsAreWrittenLargestNameFirstAndEveryJumpTargetIsDeclaredBeforeItIsNamed() {
+        FamilyRuleset family = new FamilyRuleset(IpFamily.IPV4, List.of(new TableRules("filter", List.of(
+                new Chain("sga-a", List.of(Rule.always(Action.DROP))),
+                new Chain("sga-m", List.of(Rule.always(Action.RETURN))),
+                new Chain("sga-z", List.of(Rule.always(new Action.Jump("sga-a")), Rule.always(new Action.Goto("sga-m"))))),
+                List.of())));
+
+        assertThat(RestoreRenderer.render(family)).isEqualTo("""
+                *filter
+                :sga-a - [0:0]
+                :sga-m - [0:0]
+                :sga-z - [0:0]
+                -A sga-z -j sga-a
+                -A sga-z -g sga-m
+                -A sga-m -j RETURN
+                -A sga-a -j DROP
+                COMMIT
+                """);
     }
 
     @Test
@@ -43,10 +68,10 @@ class RestoreRendererTest {
         assertThat(script).doesNotContain("-I ").doesNotContain("-D ").doesNotContain("-X ");
         assertThat(script).isEqualTo("""
                 *filter
-                :sga-FORWARD - [0:0]
                 :sga-e-web - [0:0]
-                -A sga-FORWARD -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-web
                 -A sga-e-web -j ACCEPT
+                :sga-FORWARD - [0:0]
+                -A sga-FORWARD -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-web
                 COMMIT
                 """);
     }
@@ -75,12 +100,12 @@ class RestoreRendererTest {
 
         assertThat(script).isEqualTo("""
                 *filter
-                :sga-FORWARD - [0:0]
-                :sga-e-web - [0:0]
-                :sga-e-gone - [0:0]
                 :sga-i-gone - [0:0]
-                -A sga-FORWARD -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-web
+                :sga-e-web - [0:0]
                 -A sga-e-web -j ACCEPT
+                :sga-e-gone - [0:0]
+                :sga-FORWARD - [0:0]
+                -A sga-FORWARD -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-web
                 -X sga-e-gone
                 -X sga-i-gone
                 COMMIT
@@ -108,11 +133,11 @@ class RestoreRendererTest {
 
         assertThat(RestoreRenderer.render(bridge, current)).isEqualTo("""
                 *nat
-                :sga-PREROUTING RETURN
-                :sga-b-vnet1 RETURN
                 :sga-b-vnet9 RETURN
-                -A sga-PREROUTING -i vnet1 -j sga-b-vnet1
+                :sga-b-vnet1 RETURN
                 -A sga-b-vnet1 -s ! 02:00:00:00:00:01 -j DROP
+                :sga-PREROUTING RETURN
+                -A sga-PREROUTING -i vnet1 -j sga-b-vnet1
                 -I PREROUTING 1 -j sga-PREROUTING
                 -X sga-b-vnet9
                 COMMIT
