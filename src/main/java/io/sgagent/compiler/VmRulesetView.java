@@ -86,7 +86,7 @@ public final class VmRulesetView {
     }
 
     private static boolean targets(Action action, Set<String> own) {
-        return (action instanceof Action.Jump jump && own.contains(jump.chain()))
-                || (action instanceof Action.Goto go && own.contains(go.chain()));
+        String target = action.targetChain();
+        return target != null && own.contains(target);
     }
 }

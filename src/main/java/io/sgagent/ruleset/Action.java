@@ -9,6 +9,11 @@ public sealed interface Action {
 
     String render();
 
+    /** The chain this action sends packets to (a jump or a goto), or null for a built-in target. */
+    default String targetChain() {
+        return null;
+    }
+
     /** A built-in target. */
     record Verdict(String target) implements Action {
         @Override
@@ -23,6 +28,11 @@ public sealed interface Action {
         public String render() {
             return "-j " + chain;
         }
+
+        @Override
+        public String targetChain() {
+            return chain;
+        }
     }
 
     /**
@@ -33,6 +43,11 @@ public sealed interface Action {
         @Override
         public String render() {
             return "-g " + chain;
+        }
+
+        @Override
+        public String targetChain() {
+            return chain;
         }
     }
 

@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
  * Renders a {@link FamilyRuleset} as one {@code *-restore --noflush} transaction.
  *
  * <p>The transaction declares every chain we want (declaring an existing chain flushes it), fills it (in the order
- * {@link #writeChains} explains), fixes our jump in each built-in chain, then flushes and deletes our chains that are no longer wanted. The kernel
- * applies the whole text or nothing, so no packet ever sees a half-written or empty VM chain (B9). Chains
- * and rules that are not ours are never named, so they are never touched (B8).
+ * {@link #writeChains} explains), fixes our jump in each built-in chain, then flushes and deletes our chains that
+ * are no longer wanted. The kernel applies the whole text or nothing, so no packet ever sees a half-written or
+ * empty VM chain (B9). Chains and rules that are not ours are never named, so they are never touched (B8).
  */
 public final class RestoreRenderer {
     private RestoreRenderer() {
@@ -140,7 +140,7 @@ public final class RestoreRenderer {
             Chain chain = byName.get(name);
             if (chain != null) {
                 for (Rule rule : chain.rules()) {
-                    String target = jumpTarget(rule.action());
+                    String target = rule.action().targetChain();
                     if (target != null && names.contains(target) && declared.add(target)) {
                         out.append(declaration(target, bridge)).append('\n');
                     }
@@ -153,13 +153,6 @@ public final class RestoreRenderer {
                 appendRules(out, chain);
             }
         }
-    }
-
-    private static String jumpTarget(Action action) {
-        if (action instanceof Action.Jump jump) {
-            return jump.chain();
-        }
-        return action instanceof Action.Goto go ? go.chain() : null;
     }
 
     /** Chains in save syntax, without hooks or deletions: what {@code iptables-save} would list of them. */
