@@ -71,7 +71,7 @@ class ArchitectureTest {
             .that().doNotHaveFullyQualifiedName("io.sgagent.reconcile.HostTransaction")
             .and().resideOutsideOfPackage("io.sgagent.state..")
             .should().callMethodWhere(target(owner(assignableTo(DesiredStateStore.class)))
-                    .and(target(nameMatching("save|delete"))))
+                    .and(target(nameMatching("save|saveAll|delete"))))
             .because("store, apply and undo are one transaction (seq -> compile -> store -> apply -> undo)");
 
     @ArchTest

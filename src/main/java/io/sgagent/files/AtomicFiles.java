@@ -10,7 +10,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,30 +41,83 @@ public final class AtomicFiles {
 
     /** Replaces {@code target} with {@code bytes} (mode 0600 where POSIX permissions exist), durably. */
     public static void write(Path target, byte[] bytes) throws IOException {
-        Path dir = target.getParent();
-        Path temp = dir.resolve("." + target.getFileName() + "." + HexFormat.of().toHexDigits(RANDOM.nextLong())
+        writeAll(Map.of(target, bytes));
+    }
+
+    private static Path tempFileFor(Path target) {
+        return target.resolveSibling("." + target.getFileName() + "." + HexFormat.of().toHexDigits(RANDOM.nextLong())
                 + TEMP_SUFFIX);
-        try {
-            try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), permissions(dir, "rw-------"))) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
+    }
+
+    /** Creates {@code file} (it must not exist), writes the bytes and fsyncs it. */
+    private static void writeSynced(Path file, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), permissions(file.getParent(), "rw-------"))) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            fsyncDirectory(dir);
+            channel.force(true);
+        }
+    }
+
+    private static void deleteTemp(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}; the next load removes it", temp, e.toString());
+        }
+    }
+
+    /**
+     * Replaces several files at once, durably when it returns, for the price of about one: every temporary file is
+     * written and fsynced first, then all are renamed, then each directory is fsynced once. Per file this is the
+     * same sequence as {@link #write} (a crash leaves each file old or new, never a mix), but the journal commits
+     * of the directory fsyncs, which cost more than the small files' data, happen once per directory instead of
+     * once per file: 1000 state files take ~0.3 s instead of ~1.4 s (docs/benchmarks.md). On failure some files
+     * may already be new and others old; the caller knows which versions to put back.
+     */
+    public static void writeAll(Map<Path, byte[]> files) throws IOException {
+        Map<Path, Path> temps = new LinkedHashMap<>();
+        Set<Path> dirs = new LinkedHashSet<>();
+        try {
+            for (Map.Entry<Path, byte[]> file : files.entrySet()) {
+                Path target = file.getKey();
+                Path temp = tempFileFor(target);
+                temps.put(target, temp);
+                dirs.add(target.getParent());
+                writeSynced(temp, file.getValue());
+            }
+            for (Iterator<Map.Entry<Path, Path>> it = temps.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Path, Path> renaming = it.next();
+                Files.move(renaming.getValue(), renaming.getKey(), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                it.remove();
+            }
+            for (Path dir : dirs) {
+                fsyncDirectory(dir);
+            }
         } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException e) {
-                    log.warn("cannot remove {}: {}; the next load removes it", temp, e.toString());
-                }
+            for (Path temp : temps.values()) {
+                deleteTemp(temp);
             }
         }
+    }
+
+    /** Deletes several files, then fsyncs each directory once; the paths that existed and were deleted. */
+    public static List<Path> deleteAll(Collection<Path> targets) throws IOException {
+        List<Path> deleted = new ArrayList<>();
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Path target : targets) {
+            if (Files.deleteIfExists(target)) {
+                deleted.add(target);
+                dirs.add(target.getParent());
+            }
+        }
+        for (Path dir : dirs) {
+            fsyncDirectory(dir);
+        }
+        return deleted;
     }
 
     /** Deletes {@code target} durably; false if there was nothing to delete. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -247,32 +248,27 @@ final class HostTransaction {
     }
 
     /**
-     * Store, then kernel; on refusal the stored changes are undone in reverse order and the reason is returned.
+     * Store (every changed VM in one batch), then kernel; on refusal every changed VM's stored version is put back
+     * (again one batch) and the reason is returned.
      * On success the new snapshot is published; statuses of unchanged VMs keep their appliedAt.
      */
     private Optional<String> commit(Snapshot current, HostState next, List<Change> changes) {
         long start = System.nanoTime();
         Ruleset ruleset = compiler.compile(next);
         long compiled = System.nanoTime();
-        long storedAt = compiled;
-        int stored = 0;
         try {
-            for (Change change : changes) {
-                if (change.after() == null) {
-                    store.delete(change.name());
-                } else {
-                    store.save(change.after());
-                }
-                stored++;
-            }
-            storedAt = System.nanoTime();
+            store(changes, Change::after);
+        } catch (StateStoreException e) {
+            // Some files may already hold the new version: put every changed VM back as it was.
+            undo(changes);
+            return Optional.of("cannot store the desired state: " + e.getMessage());
+        }
+        long storedAt = System.nanoTime();
+        try {
             apply(ruleset, false);
-        } catch (StateStoreException | KernelApplyException e) {
-            for (int i = stored - 1; i >= 0; i--) {
-                undo(changes.get(i));
-            }
-            return Optional.of(e instanceof StateStoreException
-                    ? "cannot store the desired state: " + e.getMessage() : e.getMessage());
+        } catch (KernelApplyException e) {
+            undo(changes);
+            return Optional.of(e.getMessage());
         }
         Instant now = clock.instant();
         Map<String, VmStatus> statuses = new HashMap<>(current.statuses());
@@ -296,15 +292,26 @@ final class HostTransaction {
         return Optional.empty();
     }
 
-    private void undo(Change change) {
-        try {
-            if (change.before() == null) {
-                store.delete(change.name());
+    /** Stores the given version ({@code after} or {@code before}; null = absent) of every changed VM in one batch. */
+    private void store(List<Change> changes, Function<Change, Vm> version) throws StateStoreException {
+        List<Vm> saves = new ArrayList<>();
+        List<String> deletes = new ArrayList<>();
+        for (Change change : changes) {
+            Vm vm = version.apply(change);
+            if (vm == null) {
+                deletes.add(change.name());
             } else {
-                store.save(change.before());
+                saves.add(vm);
             }
+        }
+        store.saveAll(saves, deletes);
+    }
+
+    private void undo(List<Change> changes) {
+        try {
+            store(changes, Change::before);
         } catch (StateStoreException e) {
-            log.error("cannot restore the stored state of {} after a failed apply: {}", change.name(),
+            log.error("cannot restore the stored state of {} VMs after a failed apply: {}", changes.size(),
                     e.getMessage());
         }
     }

@@ -1,6 +1,7 @@
 package io.sgagent.state;
 
 import io.sgagent.model.Vm;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -14,6 +15,21 @@ public interface DesiredStateStore {
     void save(Vm vm) throws StateStoreException;
 
     void delete(String name) throws StateStoreException;
+
+    /**
+     * Saves and deletes several VMs as one step, all durable when it returns. Each VM's version is the old or the
+     * new one at any moment; after a failure some may be new and some old, and the caller puts back what it
+     * needs. Stores that can batch durability (one directory fsync instead of one per file) override this; the
+     * default saves and deletes one by one.
+     */
+    default void saveAll(Collection<Vm> saves, Collection<String> deletes) throws StateStoreException {
+        for (Vm vm : saves) {
+            save(vm);
+        }
+        for (String name : deletes) {
+            delete(name);
+        }
+    }
 
     /** Storing failed (disk full, permissions); the request fails and the kernel is not touched. */
     class StateStoreException extends Exception {

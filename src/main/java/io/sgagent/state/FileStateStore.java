@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -140,6 +142,35 @@ public final class FileStateStore implements DesiredStateStore {
             AtomicFiles.write(target, bytes);
         } catch (IOException e) {
             throw new StateStoreException("cannot write " + target + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * One transaction's worth of files: every save's file is written and fsynced, then all are renamed, then the
+     * directory is fsynced once ({@link AtomicFiles#writeAll}); deletes follow with one more directory fsync. A
+     * host-wide replace of 1000 VMs pays two directory fsyncs instead of 1000.
+     */
+    @Override
+    public synchronized void saveAll(Collection<Vm> saves, Collection<String> deletes) throws StateStoreException {
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        for (Vm vm : saves) {
+            try {
+                files.put(fileOf(vm.name()), JSON.writeValueAsBytes(VmDocument.from(vm)));
+            } catch (JacksonException e) {
+                throw new StateStoreException("cannot serialise VM " + vm.name() + ": " + e.getOriginalMessage(), e);
+            }
+        }
+        List<Path> removed = deletes.stream().map(this::fileOf).toList();
+        try {
+            ensureDirectory();
+            if (!files.isEmpty()) {
+                AtomicFiles.writeAll(files);
+            }
+            if (!removed.isEmpty()) {
+                AtomicFiles.deleteAll(removed);
+            }
+        } catch (IOException e) {
+            throw new StateStoreException("cannot write the state files in " + vmsDir + ": " + describe(e), e);
         }
     }
 

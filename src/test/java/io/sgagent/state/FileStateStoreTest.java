@@ -299,6 +299,42 @@ class FileStateStoreTest {
     }
 
     @Test
+    void aBatchSavesAndDeletesTogetherAndLeavesNoTempFiles() throws Exception {
+        FileStateStore store = store();
+        store.save(plain("old", 1));
+        store.save(plain("kept", 2));
+        Vm kept = aVm("kept").seq(3).nic("vnet3", "02:00:00:00:00:03", List.of("10.1.1.3"), List.of()).build();
+
+        store.saveAll(List.of(plain("new", 4), kept), List.of("old", "never-stored"));
+
+        assertThat(store().load()).containsExactly(Map.entry("kept", kept), Map.entry("new", plain("new", 4)));
+        try (Stream<Path> files = Files.list(vms())) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("kept.json",
+                    "new.json");
+        }
+    }
+
+    @Test
+    void aBatchThatCannotRenameOneFileFailsAndLeavesEveryFileOldOrNew() throws Exception {
+        FileStateStore store = store();
+        Vm a = plain("a", 1);
+        store.save(a);
+        Files.createDirectories(vms().resolve("b.json/inside"));
+
+        assertThatThrownBy(() -> store.saveAll(List.of(plain("a", 2), plain("b", 3), plain("c", 4)), List.of()))
+                .isInstanceOf(StateStoreException.class)
+                .hasMessageContaining("b.json");
+
+        try (Stream<Path> files = Files.list(vms())) {
+            assertThat(files).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+        }
+        Files.delete(vms().resolve("b.json/inside"));
+        Files.delete(vms().resolve("b.json"));
+        // Renames run in order: a is new, b failed, c was never renamed (its temp file is gone).
+        assertThat(store().load()).containsExactly(Map.entry("a", plain("a", 2)));
+    }
+
+    @Test
     void onlyValidVmNamesBecomePaths() {
         FileStateStore store = store();
         for (String name : new String[] {".", "..", "", "a/b", "../a", "/etc/passwd", ".hidden", "a\u0000b",
