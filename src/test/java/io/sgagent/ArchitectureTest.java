@@ -87,6 +87,6 @@ class ArchitectureTest {
             .should().callMethod(Thread.class, "start")
             .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.Executors")
             .orShould().callConstructorWhere(target(owner(assignableTo(Thread.class))))
-            .because("the threads are the request threads, the drift and guard threads and the tool-call pool "
-                    + "that runs independent kernel tools side by side (docs/architecture.md)");
+            .because("the threads are the request threads, the drift and guard threads, the store thread and the "
+                    + "tool-call pool that runs independent kernel tools side by side (docs/architecture.md)");
 }

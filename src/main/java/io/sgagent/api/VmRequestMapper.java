@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Request DTOs to model records. Checks every field before constructing anything, so that one 400 lists every
@@ -31,6 +32,12 @@ import java.util.TreeMap;
  */
 final class VmRequestMapper {
     private static final String NULL_ELEMENT = "must not be null";
+    /** From this many VMs on, a full host state is mapped in parallel; below, the fork costs more than it saves. */
+    private static final int PARALLEL_FROM = 64;
+
+    /** One VM of a full host state: the VM, or null with its violations. */
+    private record Mapped(Vm vm, List<Violation> violations) {
+    }
 
     private VmRequestMapper() {
     }
@@ -68,13 +75,22 @@ final class VmRequestMapper {
         if (tooMany != null) {
             throw InvalidInputException.of("vms", tooMany);
         }
-        TreeMap<String, Vm> vms = new TreeMap<>();
-        for (Map.Entry<String, VmRequest> entry : request.vms().entrySet()) {
+        // Each VM is mapped on its own (pure: parsing, limits, the device name pattern), so a large sync maps its
+        // VMs on every core: a cold 1000-VM sync spent ~0.4 s here on one. The results keep the request's order.
+        Context context = new Context(limits, devices);
+        List<Map.Entry<String, VmRequest>> entries = new ArrayList<>(request.vms().entrySet());
+        Stream<Map.Entry<String, VmRequest>> stream = entries.size() >= PARALLEL_FROM ? entries.parallelStream()
+                : entries.stream();
+        List<Mapped> mapped = stream.map(entry -> {
             String prefix = "vms[" + entry.getKey() + "]";
-            Vm vm = map(entry.getKey(), entry.getValue(), prefix + ".", prefix, new Context(limits, devices),
-                    violations);
-            if (vm != null) {
-                vms.put(vm.name(), vm);
+            List<Violation> own = new ArrayList<>();
+            return new Mapped(map(entry.getKey(), entry.getValue(), prefix + ".", prefix, context, own), own);
+        }).toList();
+        TreeMap<String, Vm> vms = new TreeMap<>();
+        for (Mapped one : mapped) {
+            violations.addAll(one.violations());
+            if (one.vm() != null) {
+                vms.put(one.vm().name(), one.vm());
             }
         }
         if (!violations.isEmpty()) {

@@ -17,13 +17,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one host transaction every write goes through — put, delete and full-host sync alike: check seq (B10) and
- * the VMs-per-host limit → compile the whole host → store → kernel. If the store or the kernel refuses, the
+ * the VMs-per-host limit → compile the whole host and, beside it, store → kernel. If the store or the kernel refuses, the
  * stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the next start
  * programs the stored (acknowledged-or-newer) state. A success publishes a new {@link Snapshot}.
  *
@@ -36,6 +42,17 @@ final class HostTransaction {
      * batch sizes ("applied N writes in one transaction").
      */
     private static final Logger log = LoggerFactory.getLogger(HostReconciler.class);
+
+    /**
+     * Writes a transaction's state files beside its compile ({@code sgagent-store}, a daemon thread that exists
+     * only while there is work). One thread is enough: transactions run one at a time, under the write lock.
+     */
+    private static final ThreadPoolExecutor STORE_THREAD = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "sgagent-store");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     private final RulesetCompiler compiler;
     private final NetfilterExecutor executor;
@@ -248,20 +265,31 @@ final class HostTransaction {
     }
 
     /**
-     * Store (every changed VM in one batch), then kernel; on refusal every changed VM's stored version is put back
-     * (again one batch) and the reason is returned.
+     * Compile and store (every changed VM in one batch) side by side, then kernel; on refusal every changed VM's
+     * stored version is put back (again one batch) and the reason is returned.
      * On success the new snapshot is published; statuses of unchanged VMs keep their appliedAt.
      */
     private Optional<String> commit(Snapshot current, HostState next, List<Change> changes) {
         long start = System.nanoTime();
-        Ruleset ruleset = compiler.compile(next);
-        long compiled = System.nanoTime();
+        // The store does not need the compiled ruleset, and the compile does not touch the kernel: the state files
+        // are written and fsynced on the store thread while this thread compiles (a cold 1000-VM sync: ~0.5 s of
+        // each). The kernel is still written only once both are done, so the order store-then-kernel holds.
+        Future<StoreResult> storing = changes.isEmpty() ? CompletableFuture.completedFuture(new StoreResult(null, 0))
+                : STORE_THREAD.submit(() -> storeTimed(changes));
+        Ruleset ruleset;
         try {
-            store(changes, Change::after);
-        } catch (StateStoreException e) {
+            ruleset = compiler.compile(next);
+        } catch (RuntimeException e) {
+            awaitStore(storing);
+            undo(changes);
+            throw e;
+        }
+        long compiled = System.nanoTime();
+        StoreResult stored = awaitStore(storing);
+        if (stored.failure() != null) {
             // Some files may already hold the new version: put every changed VM back as it was.
             undo(changes);
-            return Optional.of("cannot store the desired state: " + e.getMessage());
+            return Optional.of("cannot store the desired state: " + stored.failure().getMessage());
         }
         long storedAt = System.nanoTime();
         try {
@@ -283,13 +311,53 @@ final class HostTransaction {
         publish(new Snapshot(next, statuses, ruleset));
         if (log.isDebugEnabled()) {
             long end = System.nanoTime();
-            log.debug("transaction of {} changes: compile {} ms, store {} ms, kernel {} ms", changes.size(),
-                    (compiled - start) / 1_000_000, (storedAt - compiled) / 1_000_000, (end - storedAt) / 1_000_000);
+            log.debug("transaction of {} changes: compile {} ms, store {} ms, kernel {} ms (store beside the compile;"
+                    + " waited {} ms for it after the compile)", changes.size(), (compiled - start) / 1_000_000,
+                    stored.nanos() / 1_000_000, (end - storedAt) / 1_000_000, (storedAt - compiled) / 1_000_000);
         }
         for (Change change : changes) {
             AuditLog.applied(change, changes.size());
         }
         return Optional.empty();
+    }
+
+    /** How the store thread's batch ended: {@code failure} null on success; {@code nanos} it took. */
+    private record StoreResult(StateStoreException failure, long nanos) {
+    }
+
+    private StoreResult storeTimed(List<Change> changes) {
+        long start = System.nanoTime();
+        try {
+            store(changes, Change::after);
+            return new StoreResult(null, System.nanoTime() - start);
+        } catch (StateStoreException e) {
+            return new StoreResult(e, System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * The store thread's result. Waits through interrupts: the batch is file I/O that ends on its own, and the
+     * transaction must know whether it happened before it writes the kernel or undoes. An unchecked exception of
+     * the store counts as a store failure.
+     */
+    private static StoreResult awaitStore(Future<StoreResult> storing) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return storing.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    return new StoreResult(new StateStoreException(String.valueOf(cause), cause), 0);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Stores the given version ({@code after} or {@code before}; null = absent) of every changed VM in one batch. */

@@ -211,6 +211,33 @@ class VmRequestMapperTest {
                         .containsExactly("vms[a b]", "vms[a b].seq", "vms[a b].nics[0].ipv4[0]", "vms[c]"));
     }
 
+    /** Large enough to be mapped in parallel: every VM kept, and the violations still in the request's order. */
+    @Test
+    void aLargeHostStateKeepsEveryVmAndListsViolationsInRequestOrder() {
+        Map<String, VmRequest> vms = new LinkedHashMap<>();
+        for (int i = 0; i < 500; i++) {
+            String mac = String.format("02:00:00:00:%02x:%02x", i / 256, i % 256);
+            String ipv4 = i % 100 == 7 ? "10.0.0.999" : "10.0.%d.%d".formatted(i / 200, i % 200 + 1);
+            vms.put("vm" + (1000 - i), vm(1L, List.of(nic("vnet" + i, mac, List.of(ipv4), null)),
+                    List.of(rule("tcp", 22, null, null, null, "10.0.0.0/8")), null));
+        }
+        assertThatThrownBy(() -> VmRequestMapper.toHostState(new HostStateRequest(vms)))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.violations())
+                        .extracting(Violation::field)
+                        .containsExactly("vms[vm993].nics[0].ipv4[0]", "vms[vm893].nics[0].ipv4[0]",
+                                "vms[vm793].nics[0].ipv4[0]", "vms[vm693].nics[0].ipv4[0]",
+                                "vms[vm593].nics[0].ipv4[0]"));
+
+        vms.replaceAll((name, request) -> request.nics().get(0).ipv4().get(0).endsWith(".999")
+                ? vm(1L, List.of(nic(request.nics().get(0).device(), request.nics().get(0).mac(),
+                        List.of("10.9.9." + name.substring(2, 3)), null)), null, null)
+                : request);
+        HostState state = VmRequestMapper.toHostState(new HostStateRequest(vms));
+        assertThat(state.vms()).hasSize(500);
+        assertThat(state.vms().get("vm1000").nics().get(0).device()).isEqualTo("vnet0");
+        assertThat(state.vms().get("vm501").ingress()).hasSize(1);
+    }
+
     @Test
     void requireValidName() {
         assertThat(VmRequestMapper.requireValidName("a")).isEqualTo("a");
