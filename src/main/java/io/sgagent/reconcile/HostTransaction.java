@@ -21,8 +21,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,23 @@ final class HostTransaction {
                 thread.setDaemon(true);
                 return thread;
             });
+
+    /**
+     * Writes and fsyncs the files of a batch side by side ({@code sgagent-file-N}, up to 8 daemon threads that exist
+     * only while there is work; when all are busy the store thread writes the file itself): the fsyncs wait for the
+     * disk, and concurrent ones are committed together.
+     */
+    private static final ThreadPoolExecutor FILE_WRITERS = new ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), new ThreadFactory() {
+                private final AtomicInteger count = new AtomicInteger();
+
+                @Override
+                public Thread newThread(Runnable runnable) {
+                    Thread thread = new Thread(runnable, "sgagent-file-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
 
     private final RulesetCompiler compiler;
     private final NetfilterExecutor executor;
@@ -372,7 +392,7 @@ final class HostTransaction {
                 saves.add(vm);
             }
         }
-        store.saveAll(saves, deletes);
+        store.saveAll(saves, deletes, FILE_WRITERS);
     }
 
     private void undo(List<Change> changes) {

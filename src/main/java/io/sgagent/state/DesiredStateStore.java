@@ -3,6 +3,7 @@ package io.sgagent.state;
 import io.sgagent.model.Vm;
 import java.util.Collection;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * Durable desired state: the last acknowledged version of every VM. The reconciler saves before it writes
@@ -23,6 +24,14 @@ public interface DesiredStateStore {
      * default saves and deletes one by one.
      */
     default void saveAll(Collection<Vm> saves, Collection<String> deletes) throws StateStoreException {
+        saveAll(saves, deletes, Runnable::run);
+    }
+
+    /**
+     * {@link #saveAll(Collection, Collection)}, with the file writes of the batch run on {@code io} where the store
+     * writes files (their fsyncs wait for the disk side by side). Every write has ended when this returns.
+     */
+    default void saveAll(Collection<Vm> saves, Collection<String> deletes, Executor io) throws StateStoreException {
         for (Vm vm : saves) {
             save(vm);
         }

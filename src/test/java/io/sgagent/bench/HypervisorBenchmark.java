@@ -435,7 +435,7 @@ public final class HypervisorBenchmark {
             all.add(s.millis() + a.millis() + b.millis() + e.millis());
             log(String.format("raw restore #%d: ipset %.0f ms, iptables %.0f ms, ip6tables %.0f ms, ebtables %.0f ms",
                     k, s.millis(), a.millis(), b.millis(), e.millis()));
-            boolean last = k == 3 || System.nanoTime() - floorStart > 60e9 || Knobs.quick();
+            boolean last = k == 3 || System.nanoTime() - floorStart > 60e9;
             if (!last) {
                 deleteNamespace(y);
             } else {

@@ -22,9 +22,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -332,6 +335,38 @@ class FileStateStoreTest {
         Files.delete(vms().resolve("b.json"));
         // Renames run in order: a is new, b failed, c was never renamed (its temp file is gone).
         assertThat(store().load()).containsExactly(Map.entry("a", plain("a", 2)));
+    }
+
+    @Test
+    void aBatchWrittenOnSeveralThreadsHoldsEveryVmAndFailsAsAWhole() throws Exception {
+        ExecutorService io = Executors.newFixedThreadPool(4);
+        try {
+            FileStateStore store = store();
+            List<Vm> vms = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                vms.add(plain("vm" + i, i));
+            }
+            store.saveAll(vms, List.of(), io);
+            assertThat(store().load()).hasSize(200).containsEntry("vm7", plain("vm7", 7));
+
+            // vm3's file replaced by a non-empty directory: every temporary file is written (on the pool), then
+            // the renames run in order and stop at vm3.
+            Files.delete(vms().resolve("vm3.json"));
+            Files.createDirectories(vms().resolve("vm3.json/inside"));
+            List<Vm> next = vms.stream().map(vm -> plain(vm.name(), vm.seq() + 1000)).toList();
+            assertThatThrownBy(() -> store.saveAll(next, List.of(), io))
+                    .isInstanceOf(StateStoreException.class).hasMessageContaining("vm3.json");
+            try (Stream<Path> files = Files.list(vms())) {
+                assertThat(files).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+            }
+            Files.delete(vms().resolve("vm3.json/inside"));
+            Files.delete(vms().resolve("vm3.json"));
+            Map<String, Vm> loaded = store().load();
+            assertThat(loaded).hasSize(199).containsEntry("vm2", plain("vm2", 1002))
+                    .containsEntry("vm4", plain("vm4", 4)).containsEntry("vm199", plain("vm199", 199));
+        } finally {
+            io.shutdownNow();
+        }
     }
 
     @Test
