@@ -112,11 +112,10 @@ final class Findings {
                             + " same host state once more, which writes neither files nor rules, took %s (HTTP, %d"
                             + " KiB of JSON, validation, compiling and diffing the whole host); the same rules with a"
                             + " new seq for every VM, which rewrites the %d state files but no rule, took %s, so the"
-                            + " state files cost about %s: `FileStateStore` writes them one after the other with two"
-                            + " fsyncs each (file and directory). The remaining %s of the first request is what the"
-                            + " same work costs in a JVM that has just started (class loading, JIT). Saving the files"
-                            + " of a batch in parallel with one directory fsync, and warming the JVM at start, would"
-                            + " bring the API path close to the kernel apply.%n",
+                            + " state files cost about %s: `FileStateStore` writes a transaction's files as one batch"
+                            + " (written and fsynced side by side, renamed, one directory fsync), beside the compile."
+                            + " The remaining %s of the first request is what the same work costs in a JVM that has"
+                            + " just started (class loading, JIT).%n",
                     heading, Report.ms(apply), Report.ms(Report.p50(r.floorAllMs)),
                     Report.ms(r.hostPutNoopMs), r.hostBodyBytes / 1024, r.vms, Report.ms(r.hostPutStoreOnlyMs),
                     Report.ms(store), Report.ms(r.coldFullPutMs - apply - store - r.hostPutNoopMs)));

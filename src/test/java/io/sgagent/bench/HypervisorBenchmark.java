@@ -674,17 +674,20 @@ public final class HypervisorBenchmark {
 
     /**
      * Where the cold PUT's time went inside the transaction, from the reconciler's DEBUG line ("transaction of N
-     * changes: compile X ms, store Y ms, kernel Z ms"); the rest of the request is HTTP, JSON and validation.
+     * changes: compile X ms, store Y ms, kernel Z ms", and since the store runs beside the compile "... waited W ms
+     * for it after the compile"); the rest of the request is HTTP, JSON and validation.
      */
     private void coldPhases(Path log) throws IOException {
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
-                "transaction of " + n + " changes: compile (\\d+) ms, store (\\d+) ms, kernel (\\d+) ms");
+                "transaction of " + n + " changes: compile (\\d+) ms, store (\\d+) ms, kernel (\\d+) ms"
+                        + "(?:.*waited (\\d+) ms for it after the compile)?");
         for (String l : Files.readAllLines(log)) {
             java.util.regex.Matcher m = line.matcher(l);
             if (m.find()) {
                 results.coldCompileMs = Double.parseDouble(m.group(1));
                 results.coldStoreMs = Double.parseDouble(m.group(2));
                 results.coldKernelMs = Double.parseDouble(m.group(3));
+                results.coldStoreWaitMs = m.group(4) == null ? Double.NaN : Double.parseDouble(m.group(4));
                 log(String.format("  inside: compile %.0f ms, store %.0f ms, kernel %.0f ms", results.coldCompileMs,
                         results.coldStoreMs, results.coldKernelMs));
                 return;

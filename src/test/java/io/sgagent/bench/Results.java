@@ -74,6 +74,8 @@ final class Results {
     double coldCompileMs = Double.NaN;
     double coldStoreMs = Double.NaN;
     double coldKernelMs = Double.NaN;
+    /** How long the cold PUT waited for the store after the compile (they run side by side); NaN if not logged. */
+    double coldStoreWaitMs = Double.NaN;
     /** A full sync removing every VM with the table pre-filled again (the address flush of B7). */
     double clearAllMs = Double.NaN;
     /** A full sync narrowing every VM, same table: B6 judged from one listing for all. */
