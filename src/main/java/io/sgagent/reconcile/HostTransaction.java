@@ -27,13 +27,14 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one host transaction every write goes through — put, delete and full-host sync alike: check seq (B10) and
- * the VMs-per-host limit → compile the whole host and, beside it, store → kernel. If the store or the kernel refuses, the
- * stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the next start
+ * the VMs-per-host limit → compile the whole host and, beside it, store → kernel. If the store or the kernel
+ * refuses, the stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the next start
  * programs the stored (acknowledged-or-newer) state. A success publishes a new {@link Snapshot}.
  *
  * <p>Thread-safety: every method that writes runs under the {@link WriteCombiner}'s lock (one writer at a time);
@@ -51,11 +52,7 @@ final class HostTransaction {
      * only while there is work). One thread is enough: transactions run one at a time, under the write lock.
      */
     private static final ThreadPoolExecutor STORE_THREAD = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), runnable -> {
-                Thread thread = new Thread(runnable, "sgagent-store");
-                thread.setDaemon(true);
-                return thread;
-            });
+            new LinkedBlockingQueue<>(), daemonThreads(n -> "sgagent-store"));
 
     /**
      * Writes and fsyncs the files of a batch side by side ({@code sgagent-file-N}, up to 8 daemon threads that exist
@@ -63,16 +60,18 @@ final class HostTransaction {
      * disk, and concurrent ones are committed together.
      */
     private static final ThreadPoolExecutor FILE_WRITERS = new ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), new ThreadFactory() {
-                private final AtomicInteger count = new AtomicInteger();
+            new SynchronousQueue<>(), daemonThreads(n -> "sgagent-file-" + n),
+            new ThreadPoolExecutor.CallerRunsPolicy());
 
-                @Override
-                public Thread newThread(Runnable runnable) {
-                    Thread thread = new Thread(runnable, "sgagent-file-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                }
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
+    /** Daemon threads named by their number (1, 2, ...), so the JVM never waits for them at shutdown. */
+    private static ThreadFactory daemonThreads(IntFunction<String> name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name.apply(count.incrementAndGet()));
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
 
     private final RulesetCompiler compiler;
     private final NetfilterExecutor executor;

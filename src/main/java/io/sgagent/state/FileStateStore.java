@@ -132,12 +132,7 @@ public final class FileStateStore implements DesiredStateStore {
     @Override
     public synchronized void save(Vm vm) throws StateStoreException {
         Path target = fileOf(vm.name());
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(VmDocument.from(vm));
-        } catch (JacksonException e) {
-            throw new StateStoreException("cannot serialise VM " + vm.name() + ": " + e.getOriginalMessage(), e);
-        }
+        byte[] bytes = serialise(vm);
         try {
             ensureDirectory();
             AtomicFiles.write(target, bytes);
@@ -149,19 +144,14 @@ public final class FileStateStore implements DesiredStateStore {
     /**
      * One transaction's worth of files: every save's file is written and fsynced, then all are renamed, then the
      * directory is fsynced once ({@link AtomicFiles#writeAll}, the writes and their fsyncs on {@code io}); deletes
-     * follow with one more directory fsync. A
-     * host-wide replace of 1000 VMs pays two directory fsyncs instead of 1000.
+     * follow with one more directory fsync. A host-wide replace of 1000 VMs pays two directory fsyncs, not 1000.
      */
     @Override
     public synchronized void saveAll(Collection<Vm> saves, Collection<String> deletes, Executor io)
             throws StateStoreException {
         Map<Path, byte[]> files = new LinkedHashMap<>();
         for (Vm vm : saves) {
-            try {
-                files.put(fileOf(vm.name()), JSON.writeValueAsBytes(VmDocument.from(vm)));
-            } catch (JacksonException e) {
-                throw new StateStoreException("cannot serialise VM " + vm.name() + ": " + e.getOriginalMessage(), e);
-            }
+            files.put(fileOf(vm.name()), serialise(vm));
         }
         List<Path> removed = deletes.stream().map(this::fileOf).toList();
         try {
@@ -174,6 +164,14 @@ public final class FileStateStore implements DesiredStateStore {
             }
         } catch (IOException e) {
             throw new StateStoreException("cannot write the state files in " + vmsDir + ": " + describe(e), e);
+        }
+    }
+
+    private static byte[] serialise(Vm vm) throws StateStoreException {
+        try {
+            return JSON.writeValueAsBytes(VmDocument.from(vm));
+        } catch (JacksonException e) {
+            throw new StateStoreException("cannot serialise VM " + vm.name() + ": " + e.getOriginalMessage(), e);
         }
     }
 

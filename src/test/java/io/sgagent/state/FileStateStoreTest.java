@@ -70,6 +70,22 @@ class FileStateStoreTest {
                 .build();
     }
 
+    /** A non-empty directory where the file should go: a rename over it fails, even for root. */
+    private void blockWithDirectory(String fileName) throws IOException {
+        Files.createDirectories(vms().resolve(fileName).resolve("inside"));
+    }
+
+    private void unblock(String fileName) throws IOException {
+        Files.delete(vms().resolve(fileName).resolve("inside"));
+        Files.delete(vms().resolve(fileName));
+    }
+
+    private void assertNoTempFiles() throws IOException {
+        try (Stream<Path> files = Files.list(vms())) {
+            assertThat(files).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+        }
+    }
+
     static Vm plain(String name, long seq) {
         return aVm(name).seq(seq).nic("tap-" + (seq % 1000), "02:00:00:00:00:99", List.of("10.9.0.1"), List.of())
                 .build();
@@ -286,18 +302,14 @@ class FileStateStoreTest {
         FileStateStore store = store();
         Vm a = plain("a", 1);
         store.save(a);
-        // A non-empty directory where the file should go: the rename over it fails even for root.
-        Files.createDirectories(vms().resolve("b.json/inside"));
+        blockWithDirectory("b.json");
 
         assertThatThrownBy(() -> store.save(plain("b", 2)))
                 .isInstanceOf(StateStoreException.class)
                 .hasMessageContaining(vms().resolve("b.json").toString());
 
-        try (Stream<Path> files = Files.list(vms())) {
-            assertThat(files).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
-        }
-        Files.delete(vms().resolve("b.json/inside"));
-        Files.delete(vms().resolve("b.json"));
+        assertNoTempFiles();
+        unblock("b.json");
         assertThat(store().load()).containsExactly(Map.entry("a", a));
     }
 
@@ -322,23 +334,20 @@ class FileStateStoreTest {
         FileStateStore store = store();
         Vm a = plain("a", 1);
         store.save(a);
-        Files.createDirectories(vms().resolve("b.json/inside"));
+        blockWithDirectory("b.json");
 
         assertThatThrownBy(() -> store.saveAll(List.of(plain("a", 2), plain("b", 3), plain("c", 4)), List.of()))
                 .isInstanceOf(StateStoreException.class)
                 .hasMessageContaining("b.json");
 
-        try (Stream<Path> files = Files.list(vms())) {
-            assertThat(files).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
-        }
-        Files.delete(vms().resolve("b.json/inside"));
-        Files.delete(vms().resolve("b.json"));
+        assertNoTempFiles();
+        unblock("b.json");
         // Renames run in order: a is new, b failed, c was never renamed (its temp file is gone).
         assertThat(store().load()).containsExactly(Map.entry("a", plain("a", 2)));
     }
 
     @Test
-    void aBatchWrittenOnSeveralThreadsHoldsEveryVmAndFailsAsAWhole() throws Exception {
+    void aBatchWrittenOnSeveralThreadsHoldsEveryVmAndStopsAtTheFirstFailedRename() throws Exception {
         ExecutorService io = Executors.newFixedThreadPool(4);
         try {
             FileStateStore store = store();
@@ -352,15 +361,12 @@ class FileStateStoreTest {
             // vm3's file replaced by a non-empty directory: every temporary file is written (on the pool), then
             // the renames run in order and stop at vm3.
             Files.delete(vms().resolve("vm3.json"));
-            Files.createDirectories(vms().resolve("vm3.json/inside"));
+            blockWithDirectory("vm3.json");
             List<Vm> next = vms.stream().map(vm -> plain(vm.name(), vm.seq() + 1000)).toList();
             assertThatThrownBy(() -> store.saveAll(next, List.of(), io))
                     .isInstanceOf(StateStoreException.class).hasMessageContaining("vm3.json");
-            try (Stream<Path> files = Files.list(vms())) {
-                assertThat(files).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
-            }
-            Files.delete(vms().resolve("vm3.json/inside"));
-            Files.delete(vms().resolve("vm3.json"));
+            assertNoTempFiles();
+            unblock("vm3.json");
             Map<String, Vm> loaded = store().load();
             assertThat(loaded).hasSize(199).containsEntry("vm2", plain("vm2", 1002))
                     .containsEntry("vm4", plain("vm4", 4)).containsEntry("vm199", plain("vm199", 199));
