@@ -33,9 +33,11 @@ class HostStateController implements HostStateApiDocs {
     @PutMapping(path = "/api/v1/vms", consumes = VmApiDocs.JSON, produces = VmApiDocs.JSON)
     public HostStateResponse replaceAll(@RequestBody HostStateRequest body) {
         long start = System.nanoTime();
+        // The kernel's links are read while the VMs are validated; a request refused as invalid never waits for it.
+        var links = devices.readLinks();
         HostState desired = VmRequestMapper.toHostState(body, limits, devices);
         long mapped = System.nanoTime();
-        devices.requireVmPorts(desired.vms());
+        devices.requireVmPorts(desired.vms(), links);
         long checked = System.nanoTime();
         ReplaceOutcome.Applied applied =
                 OutcomeProblems.appliedOrThrow(service.replaceAll(desired, RequestActors.current()));

@@ -13,10 +13,14 @@ import java.util.function.Supplier;
  * objects, so the diff renderers skip them by identity without comparing their rules.
  *
  * <p>Never changes a result: every part is a pure function of its key (a VM, or the host-level input), so a hit
- * returns exactly what building it again would. Thread-safe; concurrent compiles of different hosts only lose hits.
+ * returns exactly what building it again would. Thread-safe (the families of one compile may run on two
+ * threads); concurrent compiles of different hosts only lose hits.
  */
 final class CompileMemo {
     private record VmParts(Vm vm, Map<String, Object> parts) {
+        boolean holds(Vm other) {
+            return vm == other || vm.equals(other);
+        }
     }
 
     private record HostPart(Object input, Object value) {
@@ -29,9 +33,10 @@ final class CompileMemo {
     @SuppressWarnings("unchecked")
     <T> T vm(Vm vm, String part, Supplier<T> build) {
         VmParts entry = byVm.get(vm.name());
-        if (entry == null || (entry.vm() != vm && !entry.vm().equals(vm))) {
-            entry = new VmParts(vm, new ConcurrentHashMap<>());
-            byVm.put(vm.name(), entry);
+        if (entry == null || !entry.holds(vm)) {
+            // Atomic: the families compile on two threads, and both must keep their parts of a new VM in one entry.
+            entry = byVm.compute(vm.name(), (name, old) -> old != null && old.holds(vm) ? old
+                    : new VmParts(vm, new ConcurrentHashMap<>()));
         }
         return (T) entry.parts().computeIfAbsent(part, k -> build.get());
     }

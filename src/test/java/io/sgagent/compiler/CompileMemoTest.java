@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The memo between compiles must never change a result: random sequences of host states (VMs added, removed,
@@ -52,16 +54,19 @@ class CompileMemoTest {
         }
     }
 
-    @Test
-    void aOneVmChangeReusesEveryOtherVmsChainsAsTheSameObjects() {
+    /** 40 VMs compile the families one after the other; 80 compile IPv6 on a second thread, sharing the memo. */
+    @ParameterizedTest
+    @ValueSource(ints = {40, RulesetCompiler.PARALLEL_FROM + 16})
+    void aOneVmChangeReusesEveryOtherVmsChainsAsTheSameObjects(int hostSize) {
         TreeMap<String, Vm> vms = new TreeMap<>();
-        for (int i = 1; i <= 40; i++) {
+        for (int i = 1; i <= hostSize; i++) {
             vms.put(name(i), vm(i, i, 1, i % 3, tcp(22).from(ANY4, ANY6)));
         }
         RulesetCompiler compiler = new RulesetCompiler();
         Ruleset before = compiler.compile(new HostState(vms));
         vms.put(name(7), vm(7, 8, 1, 7 % 3, tcp(23).from(ANY4, ANY6)));
         Ruleset after = compiler.compile(new HostState(vms));
+        assertThat(after).isEqualTo(new RulesetCompiler().withoutMemo().compile(new HostState(vms)));
 
         List<String> rebuilt = new ArrayList<>();
         for (int f = 0; f < 3; f++) {

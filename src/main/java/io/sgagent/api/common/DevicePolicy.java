@@ -7,7 +7,12 @@ import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
@@ -30,6 +35,17 @@ import org.slf4j.LoggerFactory;
 public final class DevicePolicy {
     public static final String DEFAULT_PATTERN = "(vnet|tap|vif)[A-Za-z0-9_.-]*";
     private static final Logger log = LoggerFactory.getLogger(DevicePolicy.class);
+
+    /**
+     * Reads the links for a full host state's check ({@code sgagent-links}, daemon threads that exist only while
+     * there is work; at most 2, more requests than that read on their own thread).
+     */
+    private static final ThreadPoolExecutor LINK_READER = new ThreadPoolExecutor(0, 2, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "sgagent-links");
+                thread.setDaemon(true);
+                return thread;
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
 
     private final Pattern pattern;
     private final HostDevices devices;
@@ -113,8 +129,26 @@ public final class DevicePolicy {
      * {@link #requireVmPorts(Vm, String)} for every VM of a full host state ({@code vms[<name>].nics[i].device}),
      * reading the kernel's links once instead of once per NIC.
      */
-    public void requireVmPorts(java.util.Map<String, Vm> vms) {
-        java.util.Map<String, Link> links = devices == null ? null : devices.all();
+    public void requireVmPorts(Map<String, Vm> vms) {
+        requireVmPorts(vms, readLinks());
+    }
+
+    /**
+     * Starts reading every link of the namespace ({@code ip -j -d link show}) on a thread of its own, so a full host
+     * state's port check can read the kernel while its VMs are still being validated (~0.1 s at 1000 ports); the
+     * result is null when there is no kernel to ask or it cannot be read.
+     */
+    public CompletableFuture<Map<String, Link>> readLinks() {
+        return devices == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.supplyAsync(devices::all, LINK_READER);
+    }
+
+    /**
+     * {@link #requireVmPorts(Map)} against links read by {@link #readLinks()}; when they could not be read, each
+     * device is looked up on its own.
+     */
+    public void requireVmPorts(Map<String, Vm> vms, CompletableFuture<Map<String, Link>> read) {
+        Map<String, Link> links = read.join();
         if (links == null) {
             vms.forEach((name, vm) -> requireVmPorts(vm, "vms[" + name + "]."));
             return;
