@@ -1,15 +1,12 @@
 package io.sgagent.netfilter;
 
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
-import java.io.FilterWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.ByteBuffer;
@@ -227,23 +224,21 @@ public class ProcessRunner implements CommandRunner {
      * fails, the tool is killed first: closing the pipe would hand it a clean end of a partial transaction.
      */
     private static Input feed(Process process, StdinWriter stdin) {
-        CountingWriter counted = new CountingWriter(
-                new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
-        BufferedWriter buffered = new BufferedWriter(counted, 1 << 16);
+        Utf8PipeWriter pipe = new Utf8PipeWriter(process.getOutputStream());
         try {
-            stdin.write(buffered);
-            buffered.close();
-            return new Input(counted.chars, null, false);
+            stdin.write(pipe);
+            pipe.close();
+            return new Input(pipe.chars(), null, false);
         } catch (IOException e) {
             closeQuietly(process);
-            return new Input(counted.chars, "it stopped reading its input after " + counted.chars + " chars ("
+            return new Input(pipe.chars(), "it stopped reading its input after " + pipe.chars() + " chars ("
                     + e.getMessage() + ")", false);
         } catch (RuntimeException e) {
             process.destroyForcibly();
             closeQuietly(process);
             log.error("cannot write the input of {}; the tool was stopped before it could act on part of it",
                     process.info().command().orElse("a tool"), e);
-            return new Input(counted.chars, "the agent could not write its input: " + e, true);
+            return new Input(pipe.chars(), "the agent could not write its input: " + e, true);
         }
     }
 
@@ -252,33 +247,6 @@ public class ProcessRunner implements CommandRunner {
             process.getOutputStream().close();
         } catch (IOException ignored) {
             // the pipe is already broken; the exit code tells the story
-        }
-    }
-
-    /** Counts what passes through: the input size for the DEBUG line and the error message. */
-    private static final class CountingWriter extends FilterWriter {
-        private long chars;
-
-        CountingWriter(Writer out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int c) throws IOException {
-            out.write(c);
-            chars++;
-        }
-
-        @Override
-        public void write(char[] buffer, int offset, int length) throws IOException {
-            out.write(buffer, offset, length);
-            chars += length;
-        }
-
-        @Override
-        public void write(String text, int offset, int length) throws IOException {
-            out.write(text, offset, length);
-            chars += length;
         }
     }
 
