@@ -149,15 +149,22 @@ public final class FileStateStore implements DesiredStateStore {
     @Override
     public synchronized void saveAll(Collection<Vm> saves, Collection<String> deletes, Executor io)
             throws StateStoreException {
-        Map<Path, byte[]> files = new LinkedHashMap<>();
+        // Each VM is serialised by the thread that writes its file: beside the other files' fsyncs.
+        Map<Path, AtomicFiles.Content> files = new LinkedHashMap<>();
         for (Vm vm : saves) {
-            files.put(fileOf(vm.name()), serialise(vm));
+            files.put(fileOf(vm.name()), () -> {
+                try {
+                    return serialise(vm);
+                } catch (StateStoreException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            });
         }
         List<Path> removed = deletes.stream().map(this::fileOf).toList();
         try {
             ensureDirectory();
             if (!files.isEmpty()) {
-                AtomicFiles.writeAll(files, io);
+                AtomicFiles.writeProduced(files, io);
             }
             if (!removed.isEmpty()) {
                 AtomicFiles.deleteAll(removed);
