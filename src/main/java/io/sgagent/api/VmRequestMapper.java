@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -118,11 +119,19 @@ final class VmRequestMapper {
         return null;
     }
 
-    /** Returns the VM, or null after adding at least one violation. */
-    /** What a mapping is checked against besides the model's own rules. */
-    private record Context(Limits limits, DevicePolicy devices) {
+    /**
+     * What a mapping is checked against besides the model's own rules, and the rules it has already mapped: VMs of
+     * one security group carry the same rules, so a host state of 1000 such VMs parses each distinct rule (its
+     * CIDRs above all) once, and the VMs share one {@link SgRule} per distinct rule. Thread-safe: the VMs of a
+     * large host state are mapped in parallel.
+     */
+    private record Context(Limits limits, DevicePolicy devices, Map<RuleDto, SgRule> mappedRules) {
+        Context(Limits limits, DevicePolicy devices) {
+            this(limits, devices, new ConcurrentHashMap<>());
+        }
     }
 
+    /** Returns the VM, or null after adding at least one violation. */
     private static Vm map(String name, VmRequest request, String prefix, String nameField, Context context,
                           List<Violation> out) {
         Limits limits = context.limits();
@@ -158,8 +167,8 @@ final class VmRequestMapper {
                 }
             }
         }
-        List<SgRule> ingress = rules(request.ingress(), prefix + "ingress", limits, out);
-        List<SgRule> egress = rules(request.egress(), prefix + "egress", limits, out);
+        List<SgRule> ingress = rules(request.ingress(), prefix + "ingress", context, out);
+        List<SgRule> egress = rules(request.egress(), prefix + "egress", context, out);
         Long limit = request.conntrackLimit();
         if (limit != null && (limit < 0 || limit > Vm.CONNTRACK_LIMIT_MAX)) {
             out.add(new Violation(prefix + "conntrackLimit", "must be between 0 (no quota) and "
@@ -264,7 +273,8 @@ final class VmRequestMapper {
         return result;
     }
 
-    private static List<SgRule> rules(List<RuleDto> dtos, String path, Limits limits, List<Violation> out) {
+    private static List<SgRule> rules(List<RuleDto> dtos, String path, Context context, List<Violation> out) {
+        Limits limits = context.limits();
         List<SgRule> rules = new ArrayList<>();
         if (dtos == null) {
             return rules;
@@ -275,7 +285,12 @@ final class VmRequestMapper {
             return rules;
         }
         for (int i = 0; i < dtos.size(); i++) {
-            SgRule rule = rule(dtos.get(i), path + "[" + i + "]", limits, out);
+            RuleDto dto = dtos.get(i);
+            SgRule known = dto == null ? null : context.mappedRules().get(dto);
+            SgRule rule = known != null ? known : rule(dto, path + "[" + i + "]", limits, out);
+            if (known == null && rule != null) {
+                context.mappedRules().putIfAbsent(dto, rule); // only rules without violations: those name a field
+            }
             if (rule != null) {
                 rules.add(rule);
             }

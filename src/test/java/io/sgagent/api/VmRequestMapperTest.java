@@ -238,6 +238,41 @@ class VmRequestMapperTest {
         assertThat(state.vms().get("vm501").ingress()).hasSize(1);
     }
 
+    /**
+     * VMs of one security group carry equal rules: each distinct rule is mapped once and shared. A rule with a
+     * violation is reported at every place it appears, each under its own field.
+     */
+    @Test
+    void equalRulesOfDifferentVmsAreMappedOnceAndBadOnesReportedEverywhere() {
+        Map<String, VmRequest> vms = new LinkedHashMap<>();
+        for (int i = 0; i < 100; i++) {
+            String mac = String.format("02:00:00:00:00:%02x", i);
+            vms.put("vm" + i, vm(1L, List.of(nic("vnet" + i, mac, List.of("10.0.0." + (i + 1)), null)),
+                    List.of(rule("tcp", 22, null, null, null, "10.0.0.0/8"),
+                            rule("udp", 53, 54, null, null, "192.0.2.0/24", "fd00::/8")),
+                    List.of(rule("tcp", 22, null, null, null, "10.0.0.0/8"))));
+        }
+        HostState state = VmRequestMapper.toHostState(new HostStateRequest(vms));
+
+        SgRule ssh = state.vms().get("vm0").ingress().get(0);
+        assertThat(state.vms().values()).allSatisfy(vm -> {
+            assertThat(vm.ingress().get(0)).isSameAs(ssh);
+            assertThat(vm.egress().get(0)).isSameAs(ssh);
+            assertThat(vm.ingress().get(1)).isSameAs(state.vms().get("vm0").ingress().get(1));
+        });
+        assertThat(ssh.cidrs()).extracting(Object::toString).containsExactly("10.0.0.0/8");
+
+        vms.put("vm7", vm(1L, List.of(nic("vnet7", "02:00:00:00:00:07", null, null)),
+                List.of(rule("tcp", 22, null, null, null, "10.0.0.0/33")), null));
+        vms.put("vm8", vm(1L, List.of(nic("vnet8", "02:00:00:00:00:08", null, null)),
+                List.of(rule("tcp", 22, null, null, null, "10.0.0.0/8"), rule("tcp", 22, null, null, null,
+                        "10.0.0.0/33")), null));
+        assertThatThrownBy(() -> VmRequestMapper.toHostState(new HostStateRequest(vms)))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.violations())
+                        .extracting(Violation::field)
+                        .containsExactly("vms[vm7].ingress[0].cidrs[0]", "vms[vm8].ingress[1].cidrs[0]"));
+    }
+
     @Test
     void requireValidName() {
         assertThat(VmRequestMapper.requireValidName("a")).isEqualTo("a");
