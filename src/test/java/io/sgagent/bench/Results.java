@@ -17,7 +17,9 @@ final class Results {
     final List<String> notes = new ArrayList<>();
 
     // 1. cold programming
-    double coldFullPutMs = Double.NaN;
+    double coldFullPutMs = Double.NaN;       // the median of coldFullPutSamplesMs
+    final List<Double> coldFullPutSamplesMs = new ArrayList<>(); // one per freshly started agent, empty namespace
+    double coldHvPutMs = Double.NaN;         // the hypervisor agent's sample, whose log gives the phases
     double coldFullPutApplySeconds = Double.NaN;
     double coldFullPutRestoreLines = Double.NaN;
     double hostPutNoopMs = Double.NaN;        // the same host state again: no store, no kernel write
