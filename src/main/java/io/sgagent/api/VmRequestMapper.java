@@ -113,7 +113,7 @@ final class VmRequestMapper {
         if (name == null || name.isEmpty()) {
             return "is required";
         }
-        if (name.length() > Vm.NAME_MAX || !name.matches(Vm.NAME_PATTERN)) {
+        if (!Vm.isValidName(name)) {
             return "must match " + Vm.NAME_PATTERN + " and be at most " + Vm.NAME_MAX + " characters";
         }
         return null;
@@ -207,7 +207,7 @@ final class VmRequestMapper {
         String device = dto.device();
         if (device == null || device.isEmpty()) {
             out.add(new Violation(path + ".device", "is required"));
-        } else if (device.length() > Nic.DEVICE_MAX || !device.matches(Nic.DEVICE_PATTERN)) {
+        } else if (!Nic.isValidDevice(device)) {
             out.add(new Violation(path + ".device", "must match " + Nic.DEVICE_PATTERN + " and be at most "
                     + Nic.DEVICE_MAX + " characters"));
         } else if (context.devices().nameProblem(device) != null) {

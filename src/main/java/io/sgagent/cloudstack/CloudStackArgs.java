@@ -61,7 +61,7 @@ final class CloudStackArgs {
             add("--vmname", "is required");
             return null;
         }
-        if (value.length() > Vm.NAME_MAX || !value.matches(Vm.NAME_PATTERN)) {
+        if (!Vm.isValidName(value)) {
             add("--vmname", "must match " + Vm.NAME_PATTERN + " and be at most " + Vm.NAME_MAX + " characters");
             return null;
         }
@@ -102,7 +102,7 @@ final class CloudStackArgs {
             }
             return null;
         }
-        if (value.length() > Nic.DEVICE_MAX || !value.matches(Nic.DEVICE_PATTERN)) {
+        if (!Nic.isValidDevice(value)) {
             add("--vif", "must match " + Nic.DEVICE_PATTERN + " and be at most " + Nic.DEVICE_MAX + " characters");
             return null;
         }

@@ -135,7 +135,7 @@ final class FileViewStore implements ViewStore {
 
     /** The name becomes a path: only a valid VM name, and the result must be a direct child of the directory. */
     private Path fileOf(String name) {
-        if (name == null || name.length() > Vm.NAME_MAX || !name.matches(Vm.NAME_PATTERN)) {
+        if (name == null || !Vm.isValidName(name)) {
             throw new IllegalArgumentException("'" + name + "' is not a valid VM name");
         }
         Path file = dir.resolve(name + SUFFIX).normalize();

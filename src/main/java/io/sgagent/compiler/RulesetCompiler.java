@@ -23,9 +23,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -46,19 +44,11 @@ public final class RulesetCompiler {
         return this;
     }
 
-    /** From this many VMs on, the IPv6 family compiles on its own thread; below, the hand-off costs more than it saves. */
-    static final int PARALLEL_FROM = 64;
-
     /**
-     * Compiles a big host's IPv6 family ({@code sgagent-compile}, daemon threads that exist only while there is
-     * work). Shared by every compiler: compiles run one at a time under the write lock, except the quota reader's.
+     * From this many VMs on, {@link #compile(HostState, Executor)} hands the IPv6 family to its executor; below, the
+     * hand-off costs more than it saves.
      */
-    private static final ThreadPoolExecutor FAMILY_THREADS = new ThreadPoolExecutor(0, 2, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), runnable -> {
-                Thread thread = new Thread(runnable, "sgagent-compile");
-                thread.setDaemon(true);
-                return thread;
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
+    static final int PARALLEL_FROM = 64;
 
     /** Conntrack quota of VMs that have none of their own (issue 12; 0 = none). */
     private final int quotaDefault;
@@ -97,6 +87,14 @@ public final class RulesetCompiler {
     }
 
     public Ruleset compile(HostState host) {
+        return compile(host, Runnable::run);
+    }
+
+    /**
+     * {@link #compile(HostState)} with a big host's IPv6 family compiled on {@code elsewhere} while the calling thread
+     * compiles IPv4 and the bridge. The compiler starts no threads of its own: the caller owns them.
+     */
+    public Ruleset compile(HostState host, Executor elsewhere) {
         checkUniqueChainNames(host);
         if (memo != null) {
             memo.retain(host.vms().keySet());
@@ -110,10 +108,10 @@ public final class RulesetCompiler {
             }
             sets.addAll(perHost("sets " + family, members, () -> sets(members, family)));
         }
-        // The families share nothing but the memo (thread-safe): on a big host IPv6 compiles on its own thread while
+        // The families share nothing but the memo (thread-safe): on a big host IPv6 compiles on another thread while
         // this one compiles IPv4 and the bridge (a cold 1000-VM sync: ~0.3 s of each, on different cores).
         CompletableFuture<FamilyRuleset> ipv6 = host.vms().size() >= PARALLEL_FROM
-                ? CompletableFuture.supplyAsync(() -> family(host, Family.IPV6), FAMILY_THREADS)
+                ? CompletableFuture.supplyAsync(() -> family(host, Family.IPV6), elsewhere)
                 : CompletableFuture.completedFuture(family(host, Family.IPV6));
         FamilyRuleset ipv4 = family(host, Family.IPV4);
         FamilyRuleset bridge = bridge(host);

@@ -12,6 +12,7 @@ import inet.ipaddr.ipv6.IPv6Address;
 import inet.ipaddr.mac.MACAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Every address, CIDR and MAC the agent accepts is parsed here, with the IPAddress library in a strict mode:
@@ -20,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * wildcards, IPv6 zones, masks) are rejected rather than guessed at.
  */
 public final class Addresses {
+    /** Colon form, six two-digit groups; compiled once (every NIC of a host sync is checked). */
+    private static final Pattern MAC_TEXT = Pattern.compile("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}");
     private static final IPAddressStringParameters STRICT = new IPAddressStringParameters.Builder()
             .allowEmpty(false).allowAll(false).allowSingleSegment(false).allowMask(false).allowPrefixOnly(false)
             .allowWildcardedSeparator(false).setRangeOptions(RangeParameters.NO_RANGE)
@@ -112,7 +115,7 @@ public final class Addresses {
 
     /** A unicast MAC address in colon form, returned lower-case ("02:00:00:00:00:07"). */
     public static String mac(String text) {
-        if (text == null || !text.matches("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")) {
+        if (text == null || !MAC_TEXT.matcher(text).matches()) {
             throw new IllegalArgumentException("'" + abbreviate(String.valueOf(text))
                     + "' is not a MAC address like 02:00:00:00:00:07");
         }

@@ -4,6 +4,7 @@ import inet.ipaddr.IPAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A VM network interface: the host-side device (tap) name, its MAC and its addresses. The first address of
@@ -12,10 +13,16 @@ import java.util.Objects;
 public record Nic(String device, String mac, List<IPAddress> ipv4, List<IPAddress> ipv6) {
     public static final String DEVICE_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]*";
     public static final int DEVICE_MAX = 15;
+    private static final Pattern DEVICE = Pattern.compile(DEVICE_PATTERN);
+
+    /** At most {@link #DEVICE_MAX} characters of {@link #DEVICE_PATTERN} (the pattern compiled once). */
+    public static boolean isValidDevice(String device) {
+        return device.length() <= DEVICE_MAX && DEVICE.matcher(device).matches();
+    }
 
     public Nic {
         Objects.requireNonNull(device, "device");
-        if (device.length() > DEVICE_MAX || !device.matches(DEVICE_PATTERN)) {
+        if (!isValidDevice(device)) {
             throw new IllegalArgumentException("device must match " + DEVICE_PATTERN + " and be at most "
                     + DEVICE_MAX + " characters");
         }

@@ -1,6 +1,7 @@
 package io.sgagent.model;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The protocol of an allow rule: {@code tcp}, {@code udp}, {@code icmp} (ICMPv6 for IPv6 CIDRs), {@code all},
@@ -9,6 +10,7 @@ import java.util.Locale;
  * as "every protocol", so accepting it would silently widen a rule to allow-all.
  */
 public record Protocol(String name, int number) {
+    private static final Pattern NUMBER = Pattern.compile("[0-9]{1,3}");
     public static final Protocol TCP = new Protocol("tcp", 6);
     public static final Protocol UDP = new Protocol("udp", 17);
     public static final Protocol ICMP = new Protocol("icmp", 1);
@@ -26,7 +28,7 @@ public record Protocol(String name, int number) {
             case "all": return ALL;
             default: break;
         }
-        if (!value.matches("[0-9]{1,3}")) {
+        if (!NUMBER.matcher(value).matches()) {
             throw new IllegalArgumentException("unknown protocol '" + abbreviate(raw)
                     + "': use tcp, udp, icmp, all or an IP protocol number 1-255");
         }

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The desired security-group state of one VM. Immutable; equality is content equality, which is what the
@@ -20,6 +21,14 @@ public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> 
      */
     public static final int CONNTRACK_LIMIT_MAX = 10_000_000;
 
+    /** Compiled once: String.matches compiles its pattern on every call, and every VM of a host sync is checked. */
+    private static final Pattern NAME = Pattern.compile(NAME_PATTERN);
+
+    /** At most {@link #NAME_MAX} characters of {@link #NAME_PATTERN}. */
+    public static boolean isValidName(String name) {
+        return name.length() <= NAME_MAX && NAME.matcher(name).matches();
+    }
+
     /** A VM without its own conntrack quota: the host default ({@code sgagent.conntrack.vm-limit}) applies. */
     public Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> ingress, List<SgRule> egress) {
         this(name, vmId, seq, nics, ingress, egress, null);
@@ -27,7 +36,7 @@ public record Vm(String name, Long vmId, long seq, List<Nic> nics, List<SgRule> 
 
     public Vm {
         Objects.requireNonNull(name, "name");
-        if (name.length() > NAME_MAX || !name.matches(NAME_PATTERN)) {
+        if (!isValidName(name)) {
             throw new IllegalArgumentException("name must match " + NAME_PATTERN + " and be at most " + NAME_MAX
                     + " characters");
         }

@@ -2,12 +2,14 @@ package io.sgagent.netfilter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Runs independent kernel-tool calls side by side and waits for all of them: the IPv4, IPv6 and bridge restores
@@ -44,6 +46,14 @@ public final class ToolCalls {
             }, new ThreadPoolExecutor.CallerRunsPolicy());
 
     private ToolCalls() {
+    }
+
+    /**
+     * Starts one read-only call ahead of the moment its caller needs the result (the links of the namespace while a
+     * host state is validated); on the pool, or on the caller when the pool is busy.
+     */
+    public static <T> CompletableFuture<T> ahead(Supplier<T> read) {
+        return CompletableFuture.supplyAsync(read, POOL);
     }
 
     /**

@@ -63,6 +63,13 @@ final class HostTransaction {
             new SynchronousQueue<>(), daemonThreads(n -> "sgagent-file-" + n),
             new ThreadPoolExecutor.CallerRunsPolicy());
 
+    /**
+     * Compiles a big host's IPv6 family beside the rest of the compile ({@code sgagent-compile}, a daemon thread
+     * that exists only while there is work; {@link RulesetCompiler#compile(HostState, java.util.concurrent.Executor)}).
+     */
+    private static final ThreadPoolExecutor COMPILE_THREAD = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), daemonThreads(n -> "sgagent-compile"), new ThreadPoolExecutor.CallerRunsPolicy());
+
     /** Daemon threads named by their number (1, 2, ...), so the JVM never waits for them at shutdown. */
     private static ThreadFactory daemonThreads(IntFunction<String> name) {
         AtomicInteger count = new AtomicInteger();
@@ -297,7 +304,7 @@ final class HostTransaction {
                 : STORE_THREAD.submit(() -> storeTimed(changes));
         Ruleset ruleset;
         try {
-            ruleset = compiler.compile(next);
+            ruleset = compiler.compile(next, COMPILE_THREAD);
         } catch (RuntimeException e) {
             awaitStore(storing);
             undo(changes);

@@ -58,8 +58,6 @@ public final class FileStateStore implements DesiredStateStore {
     static final String SUFFIX = ".json";
     static final String CORRUPT_INFIX = ".corrupt-";
 
-    private static final int NAME_MAX = Vm.NAME_MAX;
-    private static final String NAME_PATTERN = Vm.NAME_PATTERN;
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -215,7 +213,7 @@ public final class FileStateStore implements DesiredStateStore {
     }
 
     static boolean isValidName(String name) {
-        return name != null && !name.isEmpty() && name.length() <= NAME_MAX && name.matches(NAME_PATTERN)
+        return name != null && !name.isEmpty() && Vm.isValidName(name)
                 && !name.equals(".") && !name.equals("..");
     }
 

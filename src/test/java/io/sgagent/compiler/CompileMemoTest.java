@@ -20,7 +20,12 @@ import io.sgagent.ruleset.TableRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,7 +59,10 @@ class CompileMemoTest {
         }
     }
 
-    /** 40 VMs compile the families one after the other; 80 compile IPv6 on a second thread, sharing the memo. */
+    /**
+     * 40 VMs compile the families one after the other; 80 compile IPv6 on the given second thread, sharing the memo
+     * with the calling thread (which must then see each VM's parts of both families in one memo entry).
+     */
     @ParameterizedTest
     @ValueSource(ints = {40, RulesetCompiler.PARALLEL_FROM + 16})
     void aOneVmChangeReusesEveryOtherVmsChainsAsTheSameObjects(int hostSize) {
@@ -63,9 +71,18 @@ class CompileMemoTest {
             vms.put(name(i), vm(i, i, 1, i % 3, tcp(22).from(ANY4, ANY6)));
         }
         RulesetCompiler compiler = new RulesetCompiler();
-        Ruleset before = compiler.compile(new HostState(vms));
+        Set<String> ipv6Threads = ConcurrentHashMap.newKeySet();
+        ExecutorService other = Executors.newSingleThreadExecutor(r -> new Thread(r, "other-compile"));
+        Executor elsewhere = task -> other.execute(() -> {
+            ipv6Threads.add(Thread.currentThread().getName());
+            task.run();
+        });
+        Ruleset before = compiler.compile(new HostState(vms), elsewhere);
         vms.put(name(7), vm(7, 8, 1, 7 % 3, tcp(23).from(ANY4, ANY6)));
-        Ruleset after = compiler.compile(new HostState(vms));
+        Ruleset after = compiler.compile(new HostState(vms), elsewhere);
+        other.shutdown();
+        assertThat(ipv6Threads).isEqualTo(hostSize >= RulesetCompiler.PARALLEL_FROM ? Set.of("other-compile")
+                : Set.of());
         assertThat(after).isEqualTo(new RulesetCompiler().withoutMemo().compile(new HostState(vms)));
 
         List<String> rebuilt = new ArrayList<>();

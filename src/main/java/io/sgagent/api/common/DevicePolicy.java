@@ -3,6 +3,7 @@ package io.sgagent.api.common;
 import io.sgagent.netfilter.HostDevices;
 import io.sgagent.netfilter.HostDevices.Link;
 import io.sgagent.netfilter.HostDevices.Lookup;
+import io.sgagent.netfilter.ToolCalls;
 import io.sgagent.model.Nic;
 import io.sgagent.model.Vm;
 import java.util.ArrayList;
@@ -10,9 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
@@ -35,17 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class DevicePolicy {
     public static final String DEFAULT_PATTERN = "(vnet|tap|vif)[A-Za-z0-9_.-]*";
     private static final Logger log = LoggerFactory.getLogger(DevicePolicy.class);
-
-    /**
-     * Reads the links for a full host state's check ({@code sgagent-links}, daemon threads that exist only while
-     * there is work; at most 2, more requests than that read on their own thread).
-     */
-    private static final ThreadPoolExecutor LINK_READER = new ThreadPoolExecutor(0, 2, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), runnable -> {
-                Thread thread = new Thread(runnable, "sgagent-links");
-                thread.setDaemon(true);
-                return thread;
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
 
     private final Pattern pattern;
     private final HostDevices devices;
@@ -134,13 +121,13 @@ public final class DevicePolicy {
     }
 
     /**
-     * Starts reading every link of the namespace ({@code ip -j -d link show}) on a thread of its own, so a full host
+     * Starts reading every link of the namespace ({@code ip -j -d link show}) on a tool thread, so a full host
      * state's port check can read the kernel while its VMs are still being validated (~0.1 s at 1000 ports); the
      * result is null when there is no kernel to ask or it cannot be read.
      */
     public CompletableFuture<Map<String, Link>> readLinks() {
         return devices == null ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.supplyAsync(devices::all, LINK_READER);
+                : ToolCalls.ahead(devices::all);
     }
 
     /**
