@@ -55,7 +55,7 @@ final class HostTransaction {
             new LinkedBlockingQueue<>(), daemonThreads(n -> "sgagent-store"));
 
     /**
-     * Writes and fsyncs the files of a batch side by side ({@code sgagent-file-N}, up to 8 daemon threads that exist
+     * Serialises, writes and fsyncs the files of a batch side by side ({@code sgagent-file-N}, up to 8 daemon threads that exist
      * only while there is work; when all are busy the store thread writes the file itself): the fsyncs wait for the
      * disk, and concurrent ones are committed together.
      */

@@ -411,7 +411,7 @@ public final class HypervisorBenchmark {
         results.coldFullPutRestoreLines = delta(before, after, "sgagent_restore_lines_total", null);
         results.coldFullPutApplies = delta(before, after, "sgagent_apply_seconds_count", null);
         log(String.format("  %.0f ms (kernel apply %.0f ms in %.0f applies, %.0f restore lines)",
-                results.coldFullPutMs, results.coldFullPutApplySeconds * 1000, results.coldFullPutApplies,
+                r.millis(), results.coldFullPutApplySeconds * 1000, results.coldFullPutApplies,
                 results.coldFullPutRestoreLines));
         coldPhases(agent.log());
         if (results.coldFullPutApplies > 1) {
