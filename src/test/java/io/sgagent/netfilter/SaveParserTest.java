@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The save texts below were captured from iptables 1.8.9 (nf_tables), ebtables-nft-save 1.8.9 and ipset 7
  * in a scratch network namespace holding the compiled "ports" VM of the golden files next to Docker- and
- * kube-proxy-like chains (with the FORWARD hook pushed to position 2 by another program).
+ * kube-proxy-like chains (with the FORWARD hook pushed to position 2 by another program). When the rule hash
+ * changed from SHA-256 to FNV-1a (issue 11), each comment's hash was replaced by the new hash of the same rule
+ * (the golden files before and after give the pairs); the kernel prints comments verbatim, so nothing else changes.
  */
 class SaveParserTest {
     static final String IPTABLES_SAVE = """
@@ -36,19 +38,19 @@ class SaveParserTest {
             :sga-PREROUTING - [0:0]
             :sga-s-vnet1 - [0:0]
             -A PREROUTING -j sga-PREROUTING
-            -A sga-NOTRACK -m comment --comment "sga:1cd5d01e117c notrack tracked-peer" -m set --match-set sga-tracked-ipv4 src -j RETURN
-            -A sga-NOTRACK -m comment --comment "sga:9f9fd5842368 notrack tracked-peer" -m set --match-set sga-tracked-ipv4 dst -j RETURN
-            -A sga-NOTRACK -m comment --comment "sga:f3077db103ec notrack host" -m addrtype --src-type LOCAL -j RETURN
-            -A sga-NOTRACK -m comment --comment "sga:ee44bf49e4f2 notrack host" -m addrtype --dst-type LOCAL -j RETURN
-            -A sga-NOTRACK -m comment --comment "sga:57a240136062 notrack broadcast" -m addrtype --dst-type BROADCAST -j RETURN
-            -A sga-NOTRACK -m comment --comment "sga:b3a3d0e27a07 notrack multicast" -m addrtype --dst-type MULTICAST -j RETURN
-            -A sga-NOTRACK -m comment --comment "sga:4d2ed9a413a2 notrack untracked-vm" -j CT --notrack
-            -A sga-PREROUTING -m comment --comment "sga:e863182bbad1 anti-spoof vnet1" -m physdev --physdev-in vnet1 -j sga-s-vnet1
-            -A sga-PREROUTING -m comment --comment "sga:f304a0888a82 notrack from-untracked" -m set --match-set sga-notrack-ipv4 src -j sga-NOTRACK
-            -A sga-PREROUTING -m comment --comment "sga:df56d5e2520e notrack to-untracked" -m set --match-set sga-notrack-ipv4 dst -j sga-NOTRACK
-            -A sga-s-vnet1 -p udp -m comment --comment "sga:3687a3581ff8 anti-spoof no-dhcp-server" -m multiport --sports 67 -j DROP
-            -A sga-s-vnet1 -s 10.99.0.11/32 -m comment --comment "sga:6c78c4df767f anti-spoof ipv4 source" -j RETURN
-            -A sga-s-vnet1 -s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m comment --comment "sga:cdfba920a9c1 anti-spoof dhcp-discover" -m multiport --sports 68 -m multiport --dports 67 -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:26c0018ab6e8 notrack tracked-peer" -m set --match-set sga-tracked-ipv4 src -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:dd69f96b190d notrack tracked-peer" -m set --match-set sga-tracked-ipv4 dst -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:3071fb03b8aa notrack host" -m addrtype --src-type LOCAL -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:c6c21918a0fd notrack host" -m addrtype --dst-type LOCAL -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:df7013420955 notrack broadcast" -m addrtype --dst-type BROADCAST -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:18bd14ef04a3 notrack multicast" -m addrtype --dst-type MULTICAST -j RETURN
+            -A sga-NOTRACK -m comment --comment "sga:5250a3c5353c notrack untracked-vm" -j CT --notrack
+            -A sga-PREROUTING -m comment --comment "sga:718038092283 anti-spoof vnet1" -m physdev --physdev-in vnet1 -j sga-s-vnet1
+            -A sga-PREROUTING -m comment --comment "sga:c563a4f1453a notrack from-untracked" -m set --match-set sga-notrack-ipv4 src -j sga-NOTRACK
+            -A sga-PREROUTING -m comment --comment "sga:1e28377b2c91 notrack to-untracked" -m set --match-set sga-notrack-ipv4 dst -j sga-NOTRACK
+            -A sga-s-vnet1 -p udp -m comment --comment "sga:1b64252c10a4 anti-spoof no-dhcp-server" -m multiport --sports 67 -j DROP
+            -A sga-s-vnet1 -s 10.99.0.11/32 -m comment --comment "sga:a6eacf4c880a anti-spoof ipv4 source" -j RETURN
+            -A sga-s-vnet1 -s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m comment --comment "sga:e6aa51696636 anti-spoof dhcp-discover" -m multiport --sports 68 -m multiport --dports 67 -j RETURN
             -A sga-s-vnet1 -j DROP
             COMMIT
             # Completed on Fri Dec  4 16:00:40 2026
@@ -71,24 +73,24 @@ class SaveParserTest {
             -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD
             -A DOCKER-USER -j RETURN
             -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
-            -A sga-EGRESS-OK -m comment --comment "sga:f62f6e5e1dfb egress-ok receiver" -j sga-TO-VM
-            -A sga-EGRESS-OK -m comment --comment "sga:fb3509d8b303 egress-ok leaves-host" -j ACCEPT
-            -A sga-FORWARD -m comment --comment "sga:4275c2b25f3b from vnet1" -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-ports
-            -A sga-FORWARD -m comment --comment "sga:69616f462407 from outside" -j sga-TO-VM
-            -A sga-TO-VM -m comment --comment "sga:677c8705b55a to vnet1" -m physdev --physdev-out vnet1 --physdev-is-bridged -g sga-i-ports
-            -A sga-e-ports -m comment --comment "sga:7b3c6608b9a6 ports egress-mark" -j CONNMARK --set-xmark 0x3200/0x3f80
-            -A sga-e-ports -p udp -m comment --comment "sga:dfca29d6adad dhcp-client" -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK
-            -A sga-e-ports -p udp -m comment --comment "sga:beca3a2d3bca dns-udp" -m multiport --dports 53 -g sga-EGRESS-OK
-            -A sga-e-ports -p tcp -m comment --comment "sga:f32a75476a4d dns-tcp" -m tcp --dport 53 -g sga-EGRESS-OK
-            -A sga-e-ports -p tcp -m comment --comment "sga:e4ce2563387c ports egress[0]" -m tcp --dport 443 -g sga-EGRESS-OK
-            -A sga-e-ports -d 10.0.0.1/32 -p udp -m comment --comment "sga:fea8df60ab14 ports egress[1]" -m multiport --dports 123 -g sga-EGRESS-OK
-            -A sga-e-ports -m comment --comment "sga:22def7bf6ccd reply" -m conntrack --ctstate RELATED,ESTABLISHED -g sga-EGRESS-OK
+            -A sga-EGRESS-OK -m comment --comment "sga:e72cf34dde9a egress-ok receiver" -j sga-TO-VM
+            -A sga-EGRESS-OK -m comment --comment "sga:9c1b33fe8a67 egress-ok leaves-host" -j ACCEPT
+            -A sga-FORWARD -m comment --comment "sga:c8dde9b01c35 from vnet1" -m physdev --physdev-in vnet1 --physdev-is-bridged -g sga-e-ports
+            -A sga-FORWARD -m comment --comment "sga:98dffcddcccf from outside" -j sga-TO-VM
+            -A sga-TO-VM -m comment --comment "sga:690a3e28a594 to vnet1" -m physdev --physdev-out vnet1 --physdev-is-bridged -g sga-i-ports
+            -A sga-e-ports -m comment --comment "sga:91c9cfb68085 ports egress-mark" -j CONNMARK --set-xmark 0x3200/0x3f80
+            -A sga-e-ports -p udp -m comment --comment "sga:0c09957df581 dhcp-client" -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK
+            -A sga-e-ports -p udp -m comment --comment "sga:165fcea6b951 dns-udp" -m multiport --dports 53 -g sga-EGRESS-OK
+            -A sga-e-ports -p tcp -m comment --comment "sga:d7fa78ef72ee dns-tcp" -m tcp --dport 53 -g sga-EGRESS-OK
+            -A sga-e-ports -p tcp -m comment --comment "sga:1647329102cf ports egress[0]" -m tcp --dport 443 -g sga-EGRESS-OK
+            -A sga-e-ports -d 10.0.0.1/32 -p udp -m comment --comment "sga:a8a5ed6b5e88 ports egress[1]" -m multiport --dports 123 -g sga-EGRESS-OK
+            -A sga-e-ports -m comment --comment "sga:cead275fe38e reply" -m conntrack --ctstate RELATED,ESTABLISHED -g sga-EGRESS-OK
             -A sga-e-ports -j DROP
-            -A sga-i-ports -m comment --comment "sga:7d3d902c7a93 ports ingress-mark" -j CONNMARK --set-xmark 0x64/0x7f
-            -A sga-i-ports -p udp -m comment --comment "sga:b50396d0b606 dhcp-server-reply" -m multiport --sports 67 -m multiport --dports 68 -j ACCEPT
-            -A sga-i-ports -p tcp -m comment --comment "sga:157d6dccdcc8 ports ingress[0]" -m tcp --dport 22 -j ACCEPT
-            -A sga-i-ports -s 10.0.0.0/8 -p tcp -m comment --comment "sga:799c98791b75 ports ingress[1]" -m tcp --dport 8000:8080 -j ACCEPT
-            -A sga-i-ports -m comment --comment "sga:815cae8d4140 reply" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A sga-i-ports -m comment --comment "sga:150d9deeedea ports ingress-mark" -j CONNMARK --set-xmark 0x64/0x7f
+            -A sga-i-ports -p udp -m comment --comment "sga:8b47a6ed7aa2 dhcp-server-reply" -m multiport --sports 67 -m multiport --dports 68 -j ACCEPT
+            -A sga-i-ports -p tcp -m comment --comment "sga:14388ee759b3 ports ingress[0]" -m tcp --dport 22 -j ACCEPT
+            -A sga-i-ports -s 10.0.0.0/8 -p tcp -m comment --comment "sga:8915dd5df6ee ports ingress[1]" -m tcp --dport 8000:8080 -j ACCEPT
+            -A sga-i-ports -m comment --comment "sga:3c40f3a19672 reply" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A sga-i-ports -j DROP
             COMMIT
             # Completed on Fri Dec  4 16:00:40 2026
@@ -163,24 +165,24 @@ class SaveParserTest {
         assertThat(filter.hookJumpPositions()).containsExactly(entry("FORWARD", List.of(2)));
         assertThat(filter.chainRules()).containsOnlyKeys(filter.ownChains());
         assertThat(filter.chainRules().get("sga-i-ports")).containsExactly(
-                "-A sga-i-ports -m comment --comment \"sga:7d3d902c7a93 ports ingress-mark\" -j CONNMARK --set-xmark"
+                "-A sga-i-ports -m comment --comment \"sga:150d9deeedea ports ingress-mark\" -j CONNMARK --set-xmark"
                         + " 0x64/0x7f",
-                "-A sga-i-ports -p udp -m comment --comment \"sga:b50396d0b606 dhcp-server-reply\" -m multiport --sports 67"
+                "-A sga-i-ports -p udp -m comment --comment \"sga:8b47a6ed7aa2 dhcp-server-reply\" -m multiport --sports 67"
                         + " -m multiport --dports 68 -j ACCEPT",
-                "-A sga-i-ports -p tcp -m comment --comment \"sga:157d6dccdcc8 ports ingress[0]\" -m tcp --dport 22"
+                "-A sga-i-ports -p tcp -m comment --comment \"sga:14388ee759b3 ports ingress[0]\" -m tcp --dport 22"
                         + " -j ACCEPT",
-                "-A sga-i-ports -s 10.0.0.0/8 -p tcp -m comment --comment \"sga:799c98791b75 ports ingress[1]\""
+                "-A sga-i-ports -s 10.0.0.0/8 -p tcp -m comment --comment \"sga:8915dd5df6ee ports ingress[1]\""
                         + " -m tcp --dport 8000:8080 -j ACCEPT",
-                "-A sga-i-ports -m comment --comment \"sga:815cae8d4140 reply\" -m conntrack --ctstate"
+                "-A sga-i-ports -m comment --comment \"sga:3c40f3a19672 reply\" -m conntrack --ctstate"
                         + " RELATED,ESTABLISHED -j ACCEPT",
                 "-A sga-i-ports -j DROP");
-        assertThat(filter.chainHashes().get("sga-i-ports")).startsWith("7d3d902c7a93", "b50396d0b606", "157d6dccdcc8");
+        assertThat(filter.chainHashes().get("sga-i-ports")).startsWith("150d9deeedea", "8b47a6ed7aa2", "14388ee759b3");
 
         KernelTable raw = tables.get("raw");
         assertThat(raw.ownChains()).containsExactlyInAnyOrder("sga-NOTRACK", "sga-PREROUTING", "sga-s-vnet1");
         assertThat(raw.hookJumpPositions()).containsExactly(entry("PREROUTING", List.of(1)));
         assertThat(raw.chainRules().get("sga-NOTRACK")).hasSize(7).last()
-                .isEqualTo("-A sga-NOTRACK -m comment --comment \"sga:4d2ed9a413a2 notrack untracked-vm\" -j CT --notrack");
+                .isEqualTo("-A sga-NOTRACK -m comment --comment \"sga:5250a3c5353c notrack untracked-vm\" -j CT --notrack");
 
         KernelTable nat = tables.get("nat");
         assertThat(nat.ownChains()).isEmpty();
@@ -294,12 +296,12 @@ class SaveParserTest {
         String save = """
                 *filter
                 :sga-e-numeric - [0:0]
-                -A sga-e-numeric -m comment --comment "sga:e07e1ca00c9b numeric egress-mark" -j CONNMARK --set-xmark 0x2480/0x3f80
-                -A sga-e-numeric -p udp -m comment --comment "sga:dfca29d6adad dhcp-client" -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK
-                -A sga-e-numeric -p udp -m comment --comment "sga:beca3a2d3bca dns-udp" -m multiport --dports 53 -g sga-EGRESS-OK
-                -A sga-e-numeric -p tcp -m comment --comment "sga:f32a75476a4d dns-tcp" -m tcp --dport 53 -g sga-EGRESS-OK
-                -A sga-e-numeric -d 198.51.100.0/24 -p gre -m comment --comment "sga:df670c20ed1b numeric egress[0]" -g sga-EGRESS-OK
-                -A sga-e-numeric -m comment --comment "sga:22def7bf6ccd reply" -m conntrack --ctstate RELATED,ESTABLISHED -g sga-EGRESS-OK
+                -A sga-e-numeric -m comment --comment "sga:3c0440812458 numeric egress-mark" -j CONNMARK --set-xmark 0x2480/0x3f80
+                -A sga-e-numeric -p udp -m comment --comment "sga:0c09957df581 dhcp-client" -m multiport --sports 68 -m multiport --dports 67 -g sga-EGRESS-OK
+                -A sga-e-numeric -p udp -m comment --comment "sga:165fcea6b951 dns-udp" -m multiport --dports 53 -g sga-EGRESS-OK
+                -A sga-e-numeric -p tcp -m comment --comment "sga:d7fa78ef72ee dns-tcp" -m tcp --dport 53 -g sga-EGRESS-OK
+                -A sga-e-numeric -d 198.51.100.0/24 -p gre -m comment --comment "sga:af644780127d numeric egress[0]" -g sga-EGRESS-OK
+                -A sga-e-numeric -m comment --comment "sga:cead275fe38e reply" -m conntrack --ctstate RELATED,ESTABLISHED -g sga-EGRESS-OK
                 -A sga-e-numeric -j DROP
                 COMMIT
                 """;
