@@ -289,7 +289,10 @@ final class VmRequestMapper {
             SgRule known = dto == null ? null : context.mappedRules().get(dto);
             SgRule rule = known != null ? known : rule(dto, path + "[" + i + "]", limits, out);
             if (known == null && rule != null) {
-                context.mappedRules().putIfAbsent(dto, rule); // only rules without violations: those name a field
+                // Only rules without violations (those name a field). Two threads may have mapped the same rule at
+                // once: both keep the one that was stored first, so the VMs share it.
+                SgRule first = context.mappedRules().putIfAbsent(dto, rule);
+                rule = first != null ? first : rule;
             }
             if (rule != null) {
                 rules.add(rule);
