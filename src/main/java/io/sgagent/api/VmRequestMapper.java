@@ -286,14 +286,10 @@ final class VmRequestMapper {
         }
         for (int i = 0; i < dtos.size(); i++) {
             RuleDto dto = dtos.get(i);
-            SgRule known = dto == null ? null : context.mappedRules().get(dto);
-            SgRule rule = known != null ? known : rule(dto, path + "[" + i + "]", limits, out);
-            if (known == null && rule != null) {
-                // Only rules without violations (those name a field). Two threads may have mapped the same rule at
-                // once: both keep the one that was stored first, so the VMs share it.
-                SgRule first = context.mappedRules().putIfAbsent(dto, rule);
-                rule = first != null ? first : rule;
-            }
+            int index = i;
+            // Only rules without violations are kept (a violation names its field, so it is reported each time).
+            SgRule rule = dto == null ? rule(null, path + "[" + i + "]", limits, out)
+                    : context.mappedRules().computeIfAbsent(dto, d -> rule(d, path + "[" + index + "]", limits, out));
             if (rule != null) {
                 rules.add(rule);
             }

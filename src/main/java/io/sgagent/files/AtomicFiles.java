@@ -82,18 +82,9 @@ public final class AtomicFiles {
      * failure some files may already be new and others old; the caller knows which versions to put back.
      */
     public static void writeAll(Map<Path, byte[]> files) throws IOException {
-        writeAll(files, Runnable::run);
-    }
-
-    /**
-     * {@link #writeAll(Map)} with the temporary files written and fsynced on {@code io}: the fsyncs of a batch wait
-     * for the disk, not the CPU, and the file system commits concurrent ones together (1000 files: ~0.45 s one by
-     * one, ~0.22 s with 8 at a time, measured on ext4). Every write has ended when this returns or throws.
-     */
-    public static void writeAll(Map<Path, byte[]> files, Executor io) throws IOException {
         Map<Path, Content> contents = new LinkedHashMap<>();
         files.forEach((target, bytes) -> contents.put(target, () -> bytes));
-        writeProduced(contents, io);
+        writeProduced(contents, Runnable::run);
     }
 
     /** A file's bytes, produced on the thread that writes the file. */
@@ -103,10 +94,11 @@ public final class AtomicFiles {
     }
 
     /**
-     * {@link #writeAll(Map, Executor)} with each file's bytes produced by its write on {@code io}, so a batch's
-     * serialisation runs on the writer threads beside the fsyncs instead of before them (a cold 1000-VM sync:
-     * ~0.8 s of store before, the serialisation then made half of it). A content that throws fails the batch
-     * like a write that fails.
+     * {@link #writeAll(Map)} with each file's bytes produced, written and fsynced on {@code io}. The fsyncs of a
+     * batch wait for the disk, not the CPU, and the file system commits concurrent ones together (1000 files:
+     * ~0.45 s one by one, ~0.22 s with 8 at a time, measured on ext4); the serialisation runs on the same threads,
+     * beside the fsyncs instead of before them. A content that throws fails the batch like a write that fails.
+     * Every write has ended when this returns or throws.
      */
     public static void writeProduced(Map<Path, Content> files, Executor io) throws IOException {
         Executor on = files.size() == 1 ? Runnable::run : io; // one file: no hand-off to another thread

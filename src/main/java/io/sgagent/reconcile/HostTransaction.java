@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one host transaction every write goes through — put, delete and full-host sync alike: check seq (B10) and
  * the VMs-per-host limit → compile the whole host and, beside it, store → kernel. If the store or the kernel
- * refuses, the stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the next start
- * programs the stored (acknowledged-or-newer) state. A success publishes a new {@link Snapshot}.
+ * refuses, the stored state is put back, so neither advances (B9). If the agent dies between store and kernel, the
+ * next start programs the stored (acknowledged-or-newer) state. A success publishes a new {@link Snapshot}.
  *
  * <p>Thread-safety: every method that writes runs under the {@link WriteCombiner}'s lock (one writer at a time);
  * the snapshot and the last-apply flag are volatile, so readers on any thread see a whole state without a lock.
@@ -55,9 +55,9 @@ final class HostTransaction {
             new LinkedBlockingQueue<>(), daemonThreads(n -> "sgagent-store"));
 
     /**
-     * Serialises, writes and fsyncs the files of a batch side by side ({@code sgagent-file-N}, up to 8 daemon threads that exist
-     * only while there is work; when all are busy the store thread writes the file itself): the fsyncs wait for the
-     * disk, and concurrent ones are committed together.
+     * Serialises, writes and fsyncs the files of a batch side by side ({@code sgagent-file-N}, up to 8 daemon
+     * threads that exist only while there is work; when all are busy the store thread writes the file itself): the
+     * fsyncs wait for the disk, and concurrent ones are committed together.
      */
     private static final ThreadPoolExecutor FILE_WRITERS = new ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS,
             new SynchronousQueue<>(), daemonThreads(n -> "sgagent-file-" + n),
@@ -68,7 +68,8 @@ final class HostTransaction {
      * that exists only while there is work; {@link RulesetCompiler#compile(HostState, java.util.concurrent.Executor)}).
      */
     private static final ThreadPoolExecutor COMPILE_THREAD = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), daemonThreads(n -> "sgagent-compile"), new ThreadPoolExecutor.CallerRunsPolicy());
+            new SynchronousQueue<>(), daemonThreads(n -> "sgagent-compile"),
+            new ThreadPoolExecutor.CallerRunsPolicy());
 
     /** Daemon threads named by their number (1, 2, ...), so the JVM never waits for them at shutdown. */
     private static ThreadFactory daemonThreads(IntFunction<String> name) {

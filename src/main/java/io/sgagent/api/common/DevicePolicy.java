@@ -113,14 +113,6 @@ public final class DevicePolicy {
     }
 
     /**
-     * {@link #requireVmPorts(Vm, String)} for every VM of a full host state ({@code vms[<name>].nics[i].device}),
-     * reading the kernel's links once instead of once per NIC.
-     */
-    public void requireVmPorts(Map<String, Vm> vms) {
-        requireVmPorts(vms, readLinks());
-    }
-
-    /**
      * Starts reading every link of the namespace ({@code ip -j -d link show}) on a tool thread, so a full host
      * state's port check can read the kernel while its VMs are still being validated (~0.1 s at 1000 ports); the
      * result is null when there is no kernel to ask or it cannot be read.
@@ -131,7 +123,8 @@ public final class DevicePolicy {
     }
 
     /**
-     * {@link #requireVmPorts(Map)} against links read by {@link #readLinks()}; when they could not be read, each
+     * {@link #requireVmPorts(Vm, String)} for every VM of a full host state ({@code vms[<name>].nics[i].device}),
+     * against the links {@link #readLinks()} read once instead of once per NIC; when they could not be read, each
      * device is looked up on its own.
      */
     public void requireVmPorts(Map<String, Vm> vms, CompletableFuture<Map<String, Link>> read) {
